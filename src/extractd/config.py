@@ -1,0 +1,68 @@
+"""All settings in one validated object, built once at start-up and passed down.
+
+Every setting can come from an environment variable named ``EXTRACTD_<FIELD>`` (or a ``.env`` file).
+Nothing in the package reads the environment anywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EXTRACTD_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("./extractd-data"), description="Where the SQLite database and blobs live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite file extractd.db in the data dir."
+    )
+    redis_url: str | None = Field(None, description="Redis URL for the task queue; default: Huey on SQLite.")
+    storage_url: str | None = Field(
+        None, description="Blob storage: s3://bucket[/prefix]; default: the blobs/ folder in the data dir."
+    )
+    s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store.")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(None, description="Base URL clients reach the API at (for links).")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0)
+
+    max_upload_mb: int = Field(50, ge=1)
+    poll_rate: float = Field(5.0, gt=0, description="Status requests per second allowed per job.")
+    lease_s: float = Field(30.0, gt=0)
+    max_attempts: int = Field(3, ge=1, description="Attempts before a job fails with WORKER_LOST.")
+    result_ttl: int = Field(604800, ge=1, description="Seconds a result is kept.")
+    idempotency_ttl: int = Field(86400, ge=1, description="Seconds an Idempotency-Key is remembered.")
+    sync_timeout_s: float = Field(300.0, gt=0)
+    sync_slots: int = Field(4, ge=1, description="Concurrent synchronous extractions allowed.")
+    reaper_interval_s: float = Field(5.0, gt=0)
+
+    einvoice: bool = Field(True, description="Read embedded ZUGFeRD/Factur-X/XRechnung XML first.")
+    max_pages: int = Field(500, ge=1)
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'extractd.db'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_dir / "queue.db"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024

@@ -1,0 +1,245 @@
+"""One root exception; one subclass per failure, each with a stable UPPER_SNAKE ``code``.
+
+The class docstring is the default message. Only ``extractd.api.errors`` maps codes to HTTP statuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ExtractdError(Exception):
+    """Something went wrong."""
+
+    code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def __init__(self, message: str | None = None, **data: Any) -> None:
+        self.message = message or (self.__doc__ or self.code).strip()
+        self.data = data
+        super().__init__(self.message)
+
+
+# --- request shape -------------------------------------------------------------------------------
+class ValidationFailed(ExtractdError):
+    """The request is not valid."""
+
+    code = "VALIDATION_ERROR"
+
+
+class MalformedJson(ExtractdError):
+    """The request body is not valid JSON."""
+
+    code = "MALFORMED_JSON"
+
+
+class UnsupportedOption(ExtractdError):
+    """`options` fields are not supported; send each setting as its own top-level field."""
+
+    code = "UNSUPPORTED_OPTION"
+
+
+class InvalidDeliveryMode(ExtractdError):
+    """deliveryMode must be `poll` or `webhook`."""
+
+    code = "INVALID_DELIVERY_MODE"
+
+
+class WebhookCoverageUnresolved(ExtractdError):
+    """deliveryMode=webhook needs an enabled webhook that receives job.completed and job.failed."""
+
+    code = "WEBHOOK_COVERAGE_UNRESOLVED"
+
+
+class InvalidTemplate(ExtractdError):
+    """The template is not valid."""
+
+    code = "INVALID_TEMPLATE"
+
+
+class InvalidFilter(ExtractdError):
+    """The filter is not valid."""
+
+    code = "INVALID_FILTER"
+
+
+# --- files ---------------------------------------------------------------------------------------
+class EmptyFile(ExtractdError):
+    """The uploaded file is empty."""
+
+    code = "EMPTY_FILE"
+
+
+class InvalidBase64(ExtractdError):
+    """The file is not valid base64 (or a base64 data URL)."""
+
+    code = "INVALID_BASE64"
+
+
+class FileTooLarge(ExtractdError):
+    """The file is larger than the upload limit."""
+
+    code = "FILE_TOO_LARGE"
+
+
+class UnsupportedType(ExtractdError):
+    """The file type is not supported (PDF, PNG, JPEG, TIFF, WebP, BMP, DOCX, XML or plain text)."""
+
+    code = "UNSUPPORTED_TYPE"
+
+
+class CorruptFile(ExtractdError):
+    """The file is damaged and cannot be read."""
+
+    code = "CORRUPT_FILE"
+
+
+class PasswordRequired(ExtractdError):
+    """The PDF is encrypted; send its password in `password`."""
+
+    code = "PASSWORD_REQUIRED"
+
+
+class InvalidPassword(ExtractdError):
+    """The password does not open the PDF."""
+
+    code = "INVALID_PASSWORD"
+
+
+class DocumentTooLarge(ExtractdError):
+    """The document exceeds the page or pixel limits."""
+
+    code = "DOCUMENT_TOO_LARGE"
+
+
+# --- auth and lookup -----------------------------------------------------------------------------
+class Unauthorized(ExtractdError):
+    """A valid API key is required: send `Authorization: api-key <key>`."""
+
+    code = "UNAUTHORIZED"
+
+
+class JobNotFound(ExtractdError):
+    """No such job."""
+
+    code = "JOB_NOT_FOUND"
+
+
+class TemplateNotFound(ExtractdError):
+    """No such template."""
+
+    code = "TEMPLATE_NOT_FOUND"
+
+
+class FilterNotFound(ExtractdError):
+    """No such filter."""
+
+    code = "FILTER_NOT_FOUND"
+
+
+class TemplateExists(ExtractdError):
+    """A template with this name exists already."""
+
+    code = "TEMPLATE_EXISTS"
+
+
+class FilterExists(ExtractdError):
+    """A filter with this name exists already."""
+
+    code = "FILTER_EXISTS"
+
+
+class BuiltinTemplateReadOnly(ExtractdError):
+    """Built-in templates cannot be changed or deleted."""
+
+    code = "BUILTIN_TEMPLATE_READ_ONLY"
+
+
+# --- idempotency and rate limits -----------------------------------------------------------------
+class IdempotencyInProgress(ExtractdError):
+    """A request with this Idempotency-Key is still being processed."""
+
+    code = "IDEMPOTENCY_IN_PROGRESS"
+
+
+class IdempotencyKeyReused(ExtractdError):
+    """This Idempotency-Key was used with a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class RateLimited(ExtractdError):
+    """Too many status requests for this job; wait for Retry-After."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after_s: float, message: str | None = None) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
+# --- job state -----------------------------------------------------------------------------------
+class InvalidTransition(ExtractdError):
+    """The job is not in a state that allows this."""
+
+    code = "INVALID_STATE"
+
+
+class ResultNotReady(ExtractdError):
+    """The job has not finished yet."""
+
+    code = "RESULT_NOT_READY"
+
+
+class ReviewRequired(ExtractdError):
+    """The result is waiting for human review."""
+
+    code = "REVIEW_REQUIRED"
+
+
+class JobFailed(ExtractdError):
+    """The job failed; its status carries the error."""
+
+    code = "JOB_FAILED"
+
+
+class ResultExpired(ExtractdError):
+    """The result has expired and was deleted."""
+
+    code = "RESULT_EXPIRED"
+
+
+class SyncTimeout(ExtractdError):
+    """The extraction took longer than the synchronous limit; fetch the job asynchronously."""
+
+    code = "SYNC_TIMEOUT"
+
+
+class SyncCapacity(ExtractdError):
+    """All synchronous extraction slots are busy; retry shortly or use the async API."""
+
+    code = "SYNC_CAPACITY"
+
+
+# --- job failure codes (stored on failed jobs, never raised over HTTP) ----------------------------
+class Cancelled(ExtractdError):
+    """The job was cancelled."""
+
+    code = "CANCELLED"
+
+
+class WorkerLost(ExtractdError):
+    """The job's worker stopped responding too many times."""
+
+    code = "WORKER_LOST"
+
+
+class ExtractionFailed(ExtractdError):
+    """The extraction failed unexpectedly."""
+
+    code = "EXTRACTION_FAILED"
+
+
+class TransientError(ExtractdError):
+    """A temporary fault (storage, database); the job is retried."""
+
+    code = "TRANSIENT_ERROR"

@@ -1,0 +1,100 @@
+"""Plain data the engine passes between its steps. Frozen dataclasses, no behaviour beyond geometry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from extractd.domain.templates import Template
+
+# (x0, y0, x1, y1) in page points (PDF units, 1/72 inch), origin top-left, y grows downward.
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    bbox: BBox
+    confidence: float = 1.0  # 1.0 for a text layer; the OCR score otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(word.text for word in self.words)
+
+    @property
+    def bbox(self) -> BBox:
+        return (
+            min(w.bbox[0] for w in self.words),
+            min(w.bbox[1] for w in self.words),
+            max(w.bbox[2] for w in self.words),
+            max(w.bbox[3] for w in self.words),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int  # 1-based page number in the source file
+    width: float
+    height: float
+    lines: tuple[Line, ...]  # reading order
+    source: str = "text"  # "text" (text layer), "ocr", "docx", "plain"
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    """What a loader produced: the pages, and anything else the bytes carried."""
+
+    kind: str  # "pdf", "image", "docx", "text", "xml"
+    pages: tuple[Page, ...]
+    einvoice_xml: bytes | None = None  # an embedded or bare CII/UBL invoice, if any
+    pdf_bytes: bytes | None = None  # the (decrypted) source PDF, to cut returned documents from
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """Everything the engine needs to know from outside; the engine never reads settings itself."""
+
+    password: str | None = None
+    document_splitting: bool = False
+    return_text: bool = False
+    return_documents: bool = False
+    einvoice: bool = True
+    max_pages: int = 500
+    max_pixels: int = 200_000_000  # per page, after decoding (decompression-bomb guard)
+    ocr_dpi: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class FilterRule:
+    """One rule of a filter: documents that best match it get `template` (or are skipped)."""
+
+    document_name: str
+    description: str = ""
+    extract: bool = True
+    template: Template | None = None
+
+
+# Called with a percentage 0-100 as the work advances.
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue:
+    """One extracted field: the typed value, a calibrated confidence and where it came from."""
+
+    value: Any
+    confidence: float
+    page: int | None = None
+    bbox: BBox | None = None
+    text: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. {"currency": "EUR"} for money

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories (the only place with select()), migrations, blobs."""
