@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from extractd.domain.templates import Template
@@ -98,3 +99,45 @@ class FieldValue:
     bbox: BBox | None = None
     text: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. {"currency": "EUR"} for money
+
+
+class Concept(StrEnum):
+    """What the engine knows how to find. Template fields are mapped onto these by name/description."""
+
+    INVOICE_NUMBER = "invoice_number"
+    ISSUE_DATE = "issue_date"  # invoice date, receipt date
+    DUE_DATE = "due_date"
+    ISSUE_TIME = "issue_time"
+    SELLER_NAME = "seller_name"  # vendor, merchant, company that issued the document
+    SELLER_ADDRESS = "seller_address"
+    SELLER_TAX_ID = "seller_tax_id"
+    BUYER_NAME = "buyer_name"
+    BUYER_ADDRESS = "buyer_address"
+    CURRENCY = "currency"
+    NET_TOTAL = "net_total"  # total before tax
+    TAX_TOTAL = "tax_total"
+    GRAND_TOTAL = "grand_total"  # total including tax, amount paid/due
+    PURCHASE_ORDER = "purchase_order"
+    PAYMENT_METHOD = "payment_method"
+    LINE_ITEMS = "line_items"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One possible value for a field, already parsed and normalised to its type."""
+
+    value: Any  # str, int, Decimal, datetime.date, datetime.time, bool, ISO currency code, ...
+    score: float  # estimated probability (0-1) that this value is right
+    page: int | None = None
+    bbox: BBox | None = None
+    text: str = ""  # the source text the value was read from
+    rule: str = ""  # which rule produced it (for calibration and debugging)
+
+
+@dataclass(frozen=True, slots=True)
+class EInvoiceData:
+    """Values read from a CII/UBL e-invoice, keyed by Concept; exact, so confidence 1.0."""
+
+    values: dict[Concept, Any]  # text as str, money as Decimal, dates as datetime.date, currency as ISO
+    line_items: tuple[dict[str, Any], ...] = ()  # description, quantity, unit_price, amount
+    syntax: str = ""  # "CII" or "UBL"
