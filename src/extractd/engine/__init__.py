@@ -1,0 +1,1 @@
+"""The extraction engine: bytes → result dict. Pure: no DB, no HTTP, no settings."""
