@@ -60,11 +60,12 @@ def build_lines(words: Iterable[Word]) -> tuple[Line, ...]:
     finished: list[_Row] = []
     for word in ordered:
         # Rows that end above this word's top can never take another word (words come sorted by y).
-        still_open = []
+        still_open: list[_Row] = []
         for row in active:
             (still_open if row.bottom >= word.bbox[1] else finished).append(row)
         active = still_open
-        best_row, best_ratio = None, MIN_VERTICAL_OVERLAP
+        best_row: _Row | None = None
+        best_ratio = MIN_VERTICAL_OVERLAP
         for row in active:
             ratio = _overlap_ratio(word, row.nearest(word))
             if ratio >= best_ratio:
