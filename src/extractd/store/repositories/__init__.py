@@ -1,0 +1,15 @@
+"""Repositories: the only place that builds queries. Each wraps one Session (one unit of work)."""
+
+from __future__ import annotations
+
+from extractd.store.repositories.documents import DocumentsRepository, document_blob_key
+from extractd.store.repositories.jobs import JobsRepository, LeaseToken
+from extractd.store.repositories.results import ResultsRepository
+
+__all__ = [
+    "DocumentsRepository",
+    "JobsRepository",
+    "LeaseToken",
+    "ResultsRepository",
+    "document_blob_key",
+]

@@ -1,0 +1,36 @@
+"""Documents: uploaded files. The bytes live in the blob store under ``blob_key``."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from extractd.store.models import Document, Job
+
+
+def document_blob_key(environment_id: str, document_id: str) -> str:
+    return f"documents/{environment_id}/{document_id}"
+
+
+class DocumentsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, document: Document) -> Document:
+        self.session.add(document)
+        self.session.flush()
+        return document
+
+    def get(self, document_id: str, environment_id: str | None = None) -> Document | None:
+        query = select(Document).where(Document.id == document_id)
+        if environment_id is not None:
+            query = query.where(Document.environment_id == environment_id)
+        return self.session.scalars(query).one_or_none()
+
+    def is_referenced(self, document_id: str) -> bool:
+        """Whether any job still points at the document (then its blob must stay)."""
+        return self.session.scalar(select(Job.id).where(Job.document_id == document_id).limit(1)) is not None
+
+    def delete(self, document: Document) -> None:
+        self.session.delete(document)
+        self.session.flush()

@@ -1,0 +1,245 @@
+"""Jobs: lookups, and every conditional update of the worker protocol (DESIGN.md §2).
+
+Each state change is one ``UPDATE … WHERE status IN (<allowed sources>)`` (plus, for a worker, the
+lease it holds), so concurrent workers, reapers and API calls can never both win. The allowed source
+statuses come from ``domain.jobs``; this module adds no rules of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from extractd.domain.jobs import JobStatus, sources_of
+from extractd.store.models import Job, JobResult, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseToken:
+    """What a worker holds while it runs a job; every write it makes is conditional on it."""
+
+    job_id: str
+    worker_id: str
+    attempt: int
+
+
+def _status_in(target: JobStatus) -> ColumnElement[bool]:
+    return Job.status.in_([status.value for status in sources_of(target)])
+
+
+class JobsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- reads -----------------------------------------------------------------------------------
+    def get(self, job_id: str, environment_id: str | None = None) -> Job | None:
+        query = select(Job).where(Job.id == job_id)
+        if environment_id is not None:
+            query = query.where(Job.environment_id == environment_id)
+        return self.session.scalars(query).one_or_none()
+
+    def list_for_environment(
+        self, environment_id: str, *, statuses: Sequence[JobStatus] = (), offset: int = 0, limit: int = 50
+    ) -> list[Job]:
+        query = select(Job).where(Job.environment_id == environment_id)
+        if statuses:
+            query = query.where(Job.status.in_([status.value for status in statuses]))
+        query = query.order_by(Job.created_at.desc(), Job.id).offset(offset).limit(limit)
+        return list(self.session.scalars(query))
+
+    def add(self, job: Job) -> Job:
+        self.session.add(job)
+        self.session.flush()
+        return job
+
+    # --- API-side transitions --------------------------------------------------------------------
+    def mark_queued(self, job_id: str, now: datetime) -> bool:
+        """pending → queued (or a restart of a final job): a new attempt will follow."""
+        changed = self._update(
+            and_(Job.id == job_id, _status_in(JobStatus.QUEUED), Job.status != JobStatus.PROCESSING),
+            status=JobStatus.QUEUED,
+            queued_at=now,
+            available_at=None,
+            lease_until=None,
+            worker_id=None,
+            progress=0,
+            error_code=None,
+            error_message=None,
+            review_flagged_count=None,
+            result_expires_at=None,
+            result_purged_at=None,
+            started_at=None,
+            completed_at=None,
+            failed_at=None,
+            cancelled_at=None,
+            review_required_at=None,
+        )
+        if changed:
+            self.session.execute(delete(JobResult).where(JobResult.job_id == job_id))
+        return changed
+
+    def cancel(self, job_id: str, now: datetime) -> bool:
+        return self._update(
+            and_(Job.id == job_id, _status_in(JobStatus.CANCELLED)),
+            status=JobStatus.CANCELLED,
+            cancelled_at=now,
+            error_code="CANCELLED",
+            error_message="The job was cancelled.",
+        )
+
+    def approve_review(self, job_id: str, now: datetime) -> bool:
+        """review_required → completed (a reviewer approved, possibly after editing the result)."""
+        return self._update(
+            and_(Job.id == job_id, Job.status == JobStatus.REVIEW_REQUIRED, _status_in(JobStatus.COMPLETED)),
+            status=JobStatus.COMPLETED,
+            completed_at=now,
+        )
+
+    # --- worker protocol -------------------------------------------------------------------------
+    def claim(self, job_id: str, worker_id: str, lease_s: float, now: datetime) -> LeaseToken | None:
+        """queued → processing for this worker, or None when someone else has it (or it is gone)."""
+        claimable = and_(
+            Job.id == job_id,
+            _status_in(JobStatus.PROCESSING),
+            Job.status == JobStatus.QUEUED,
+            or_(Job.available_at.is_(None), Job.available_at <= now),
+        )
+        if not self._update(
+            claimable,
+            status=JobStatus.PROCESSING,
+            attempt=Job.attempt + 1,
+            lease_until=now + timedelta(seconds=lease_s),
+            worker_id=worker_id,
+            started_at=now,
+            progress=0,
+            available_at=None,
+        ):
+            return None
+        attempt = self.session.scalar(select(Job.attempt).where(Job.id == job_id))
+        assert attempt is not None
+        return LeaseToken(job_id, worker_id, attempt)
+
+    def renew_lease(self, token: LeaseToken, lease_s: float, progress: int, now: datetime) -> bool:
+        """Heartbeat: extend the lease and record progress; False once the lease was lost."""
+        return self._update(
+            self._held(token), lease_until=now + timedelta(seconds=lease_s), progress=progress
+        )
+
+    def finish(
+        self,
+        token: LeaseToken,
+        status: JobStatus,
+        *,
+        flagged_count: int | None,
+        result_expires_at: datetime,
+        now: datetime,
+    ) -> bool:
+        """processing → completed | review_required, only while this worker still holds the lease."""
+        when = {"completed_at": now} if status is JobStatus.COMPLETED else {"review_required_at": now}
+        return self._update(
+            and_(self._held(token), _status_in(status)),
+            status=status,
+            progress=100,
+            lease_until=None,
+            review_flagged_count=flagged_count,
+            result_expires_at=result_expires_at,
+            result_purged_at=None,
+            error_code=None,
+            error_message=None,
+            **when,
+        )
+
+    def fail(self, token: LeaseToken, code: str, message: str, now: datetime) -> bool:
+        return self._update(
+            and_(self._held(token), _status_in(JobStatus.FAILED)),
+            status=JobStatus.FAILED,
+            lease_until=None,
+            error_code=code,
+            error_message=message,
+            failed_at=now,
+        )
+
+    def retry_later(self, token: LeaseToken, available_at: datetime, message: str, now: datetime) -> bool:
+        """processing → queued after a transient fault; not claimable before ``available_at``."""
+        return self._update(
+            and_(self._held(token), _status_in(JobStatus.QUEUED)),
+            status=JobStatus.QUEUED,
+            lease_until=None,
+            worker_id=None,
+            queued_at=now,
+            available_at=available_at,
+            error_message=message,
+        )
+
+    # --- reaper ----------------------------------------------------------------------------------
+    def expired_leases(self, now: datetime, limit: int = 100) -> list[tuple[str, int]]:
+        query = (
+            select(Job.id, Job.attempt)
+            .where(Job.status == JobStatus.PROCESSING, Job.lease_until < now)
+            .limit(limit)
+        )
+        return [(row.id, row.attempt) for row in self.session.execute(query)]
+
+    def requeue_expired(self, job_id: str, attempt: int, now: datetime) -> bool:
+        return self._update(
+            and_(self._expired(job_id, attempt, now), _status_in(JobStatus.QUEUED)),
+            status=JobStatus.QUEUED,
+            lease_until=None,
+            worker_id=None,
+            queued_at=now,
+            available_at=now,
+        )
+
+    def fail_expired(self, job_id: str, attempt: int, code: str, message: str, now: datetime) -> bool:
+        return self._update(
+            and_(self._expired(job_id, attempt, now), _status_in(JobStatus.FAILED)),
+            status=JobStatus.FAILED,
+            lease_until=None,
+            error_code=code,
+            error_message=message,
+            failed_at=now,
+        )
+
+    def stale_queued(self, cutoff: datetime, limit: int = 100) -> list[str]:
+        """Queued jobs nobody claimed since ``cutoff``: their message may be lost."""
+        last_dispatch = func.coalesce(Job.available_at, Job.queued_at, Job.created_at)
+        query = select(Job.id).where(Job.status == JobStatus.QUEUED, last_dispatch < cutoff).limit(limit)
+        return list(self.session.scalars(query))
+
+    def touch_dispatched(self, job_id: str, now: datetime) -> bool:
+        """Record a re-dispatch so the reaper waits a full period before sending another message."""
+        return self._update(
+            and_(Job.id == job_id, Job.status == JobStatus.QUEUED),
+            available_at=now,
+        )
+
+    # --- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def _held(token: LeaseToken) -> ColumnElement[bool]:
+        return and_(
+            Job.id == token.job_id,
+            Job.status == JobStatus.PROCESSING,
+            Job.worker_id == token.worker_id,
+            Job.attempt == token.attempt,
+        )
+
+    @staticmethod
+    def _expired(job_id: str, attempt: int, now: datetime) -> ColumnElement[bool]:
+        return and_(
+            Job.id == job_id,
+            Job.status == JobStatus.PROCESSING,
+            Job.attempt == attempt,
+            Job.lease_until < now,
+        )
+
+    def _update(self, where: ColumnElement[bool], **values: Any) -> bool:
+        values["updated_at"] = utcnow()
+        result = self.session.execute(
+            update(Job).where(where).values(**values).execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
