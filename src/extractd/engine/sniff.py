@@ -48,6 +48,21 @@ def sniff_type(content: bytes) -> str:
     """The MIME type of `content`; raise EmptyFile when empty and UnsupportedType when unknown."""
     if not content or not content.strip():
         raise EmptyFile()
+    mime = _binary_type(content)
+    if mime is not None:
+        return mime
+    text = _decode_text(content[:_TEXT_SAMPLE])
+    if text is None:
+        raise UnsupportedType()
+    if text.lstrip("\ufeff \t\r\n").startswith("<"):
+        if is_einvoice_xml(content):
+            return XML
+        raise UnsupportedType("The XML file is not a CII or UBL e-invoice.")
+    return TEXT
+
+
+def _binary_type(content: bytes) -> str | None:
+    """The type given by a magic number, None when the bytes carry none we know."""
     if b"%PDF-" in content[:_PDF_HEADER_WINDOW]:
         return PDF
     for magic, mime in _MAGIC:
@@ -59,14 +74,7 @@ def sniff_type(content: bytes) -> str:
         if _is_docx(content):
             return DOCX
         raise UnsupportedType("The file is a ZIP archive but not a Word (DOCX) document.")
-    text = _decode_text(content[:_TEXT_SAMPLE])
-    if text is not None:
-        if text.lstrip("\ufeff \t\r\n").startswith("<"):
-            if is_einvoice_xml(content):
-                return XML
-            raise UnsupportedType("The XML file is not a CII or UBL e-invoice.")
-        return TEXT
-    raise UnsupportedType()
+    return None
 
 
 def is_einvoice_xml(content: bytes) -> bool:
@@ -93,9 +101,8 @@ def _decode_text(sample: bytes) -> str | None:
     try:
         text = sample.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # A sample cut mid-character fails only at its very end: accept what decoded.
-        text = sample[: exc.start].decode("utf-8") if exc.start >= len(sample) - 3 else None
-        if text is None:
-            text = sample.decode("latin-1")
+        # A sample cut mid-character fails only in its last bytes: keep what decoded; else Latin-1.
+        cut_mid_character = exc.start >= len(sample) - 3
+        text = sample[: exc.start].decode("utf-8") if cut_mid_character else sample.decode("latin-1")
     printable = sum(1 for ch in text if ch.isprintable() or ch in "\t\r\n\f")
     return text if text and printable / len(text) >= 0.95 else None

@@ -28,10 +28,13 @@ def _content_stream(lines: Sequence[PdfLine], height: float, font_size: float) -
     return b"\n".join(parts)
 
 
-def make_pdf(pages: Sequence[Sequence[PdfLine]], size: tuple[float, float] = A4, font_size: float = 11) -> bytes:
+def make_pdf(
+    pages: Sequence[Sequence[PdfLine]], size: tuple[float, float] = A4, font_size: float = 11
+) -> bytes:
     """A text PDF (Helvetica, WinAnsi) with the given lines on each page, written by hand."""
     width, height = size
-    objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    objects: list[bytes] = [b"", b"", font]
     kids = []
     for lines in pages:
         stream = _content_stream(lines, height, font_size)
@@ -119,7 +122,9 @@ CII_INVOICE = b"""<?xml version="1.0" encoding="UTF-8"?>
       <ram:SpecifiedLineTradeAgreement>
         <ram:NetPriceProductTradePrice><ram:ChargeAmount>25.00</ram:ChargeAmount></ram:NetPriceProductTradePrice>
       </ram:SpecifiedLineTradeAgreement>
-      <ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="C62">4</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>
+      <ram:SpecifiedLineTradeDelivery>
+        <ram:BilledQuantity unitCode="C62">4</ram:BilledQuantity>
+      </ram:SpecifiedLineTradeDelivery>
       <ram:SpecifiedLineTradeSettlement>
         <ram:SpecifiedTradeSettlementLineMonetarySummation>
           <ram:LineTotalAmount>100.00</ram:LineTotalAmount>
@@ -134,14 +139,18 @@ CII_INVOICE = b"""<?xml version="1.0" encoding="UTF-8"?>
           <ram:PostcodeCode>10115</ram:PostcodeCode><ram:LineOne>Hauptstr. 1</ram:LineOne>
           <ram:CityName>Berlin</ram:CityName><ram:CountryID>DE</ram:CountryID>
         </ram:PostalTradeAddress>
-        <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">DE123456789</ram:ID></ram:SpecifiedTaxRegistration>
+        <ram:SpecifiedTaxRegistration>
+          <ram:ID schemeID="VA">DE123456789</ram:ID>
+        </ram:SpecifiedTaxRegistration>
       </ram:SellerTradeParty>
       <ram:BuyerTradeParty><ram:Name>Buyer Ltd</ram:Name></ram:BuyerTradeParty>
     </ram:ApplicableHeaderTradeAgreement>
     <ram:ApplicableHeaderTradeSettlement>
       <ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>
       <ram:SpecifiedTradePaymentTerms>
-        <ram:DueDateDateTime><udt:DateTimeString format="102">20240404</udt:DateTimeString></ram:DueDateDateTime>
+        <ram:DueDateDateTime>
+          <udt:DateTimeString format="102">20240404</udt:DateTimeString>
+        </ram:DueDateDateTime>
       </ram:SpecifiedTradePaymentTerms>
       <ram:SpecifiedTradeSettlementHeaderMonetarySummation>
         <ram:LineTotalAmount>100.00</ram:LineTotalAmount>

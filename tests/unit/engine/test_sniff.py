@@ -23,7 +23,13 @@ def _image(fmt: str) -> bytes:
 
 @pytest.mark.parametrize(
     ("fmt", "mime"),
-    [("PNG", sniff.PNG), ("JPEG", sniff.JPEG), ("TIFF", sniff.TIFF), ("WEBP", sniff.WEBP), ("BMP", sniff.BMP)],
+    [
+        ("PNG", sniff.PNG),
+        ("JPEG", sniff.JPEG),
+        ("TIFF", sniff.TIFF),
+        ("WEBP", sniff.WEBP),
+        ("BMP", sniff.BMP),
+    ],
 )
 def test_images_are_recognised_by_magic(fmt: str, mime: str) -> None:
     assert sniff_type(_image(fmt)) == mime
