@@ -1,0 +1,83 @@
+"""General repairs of OCR damage on words: glued tokens split apart, look-alike characters fixed.
+
+Every rule here is about how OCR fails, not about any document: a date printed next to a time is
+often read as one token (`16/02/201812:04:58`), and words printed in mixed case lose the space between
+them (`KedaiMakan`). Split words get boxes cut from the original box in proportion to their length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from extractd.engine.types import Word
+
+# A day-first numeric date immediately followed by a time; a 4-digit year wins when both readings work.
+_GLUED_DATE_TIME = re.compile(
+    r"^(?P<head>.*?)(?P<date>\d{1,2}[/.-]\d{1,2}[/.-](?:(?:19|20)\d{2}|\d{2}))"
+    r"(?P<time>(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:[AaPp][Mm])?)(?P<tail>.*)$"
+)
+# A time glued in front of a date (`12:04:5816/02/2018`).
+_GLUED_TIME_DATE = re.compile(
+    r"^(?P<time>(?:[01]?\d|2[0-3]):[0-5]\d:[0-5]\d)(?P<date>\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})$"
+)
+# Lower-case letters followed by a capitalised word: the boundary of two words in mixed-case print.
+_CASE_BOUNDARY = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z]{2})")
+# `5/B`, `S/8` → `S/B`: the Malaysian "Sendirian Berhad" abbreviation read with a digit look-alike.
+_SB_LOOKALIKE = re.compile(r"^(?P<s>[S5$])/(?P<b>[B8])(?P<tail>\W*)$")
+
+
+def split_word(word: Word, parts: list[str]) -> list[Word]:
+    """`word` cut into `parts` (which concatenate to its text), each with a proportional share of the box."""
+    parts = [p for p in parts if p]
+    if len(parts) <= 1:
+        return [word]
+    x0, y0, x1, y1 = word.bbox
+    per_char = (x1 - x0) / max(sum(len(p) for p in parts), 1)
+    pieces, cursor = [], x0
+    for part in parts:
+        end = cursor + per_char * len(part)
+        pieces.append(Word(part, (cursor, y0, end, y1), word.confidence))
+        cursor = end
+    return pieces
+
+
+def split_glued_date_time(text: str) -> list[str]:
+    """Separate a date and a time the OCR read as one token; [text] when there is nothing to split."""
+    match = _GLUED_DATE_TIME.match(text)
+    if match:
+        return [match["head"], match["date"], match["time"], match["tail"]]
+    match = _GLUED_TIME_DATE.match(text)
+    if match:
+        return [match["time"], match["date"]]
+    return [text]
+
+
+def split_case_boundaries(text: str) -> list[str]:
+    """`KedaiMakan` → [`Kedai`, `Makan`]; all-caps or all-lower words are left alone."""
+    return _CASE_BOUNDARY.split(text)
+
+
+def fix_lookalikes(text: str) -> str:
+    """Characters misread as their look-alikes where the intended token is unambiguous."""
+    match = _SB_LOOKALIKE.match(text)
+    if match:
+        return "S/B" + match["tail"]
+    return text
+
+
+def repair_word(word: Word) -> list[Word]:
+    text = fix_lookalikes(word.text)
+    fixed = word if text == word.text else Word(text, word.bbox, word.confidence)
+    pieces: list[Word] = []
+    for piece in split_word(fixed, split_glued_date_time(fixed.text)):
+        pieces.extend(split_word(piece, split_case_boundaries(piece.text)))
+    return pieces
+
+
+def repair_words(words: Iterable[Word]) -> list[Word]:
+    """Every word with the general OCR repairs applied (split words keep their order)."""
+    repaired: list[Word] = []
+    for word in words:
+        repaired.extend(repair_word(word))
+    return repaired
