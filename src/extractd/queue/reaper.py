@@ -1,0 +1,111 @@
+"""The reaper: the periodic sweep that makes lost messages, dead workers and restarts harmless.
+
+Each pass, every step in its own transaction and each conditional, so several reapers (one per worker
+machine) can run at once:
+
+1. jobs ``processing`` whose lease expired → ``queued`` and dispatched again, or ``failed`` with
+   ``WORKER_LOST`` once they used up ``max_attempts``;
+2. jobs ``queued`` that nobody claimed for a while → dispatched again (the message may be lost);
+3. results past ``result_expires_at`` → payload deleted, ``result_purged_at`` set;
+4. expired idempotency records → deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+
+from extractd.config import Settings
+from extractd.domain.errors import WorkerLost
+from extractd.queue.tasks import JobQueue
+from extractd.store.db import SessionFactory, transaction
+from extractd.store.models import IdempotencyRecord, utcnow
+from extractd.store.repositories import JobsRepository, ResultsRepository
+
+log = logging.getLogger(__name__)
+
+# A queued job with no claim for this long gets a new message (at most once per period).
+MIN_STALE_QUEUED_S = 5.0
+
+
+@dataclass
+class ReaperReport:
+    requeued: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+    redispatched: list[str] = field(default_factory=list)
+    purged: list[str] = field(default_factory=list)
+    idempotency_deleted: int = 0
+
+
+class Reaper:
+    def __init__(self, settings: Settings, sessions: SessionFactory, queue: JobQueue) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.queue = queue
+        self.stale_after = timedelta(seconds=max(MIN_STALE_QUEUED_S, 2 * settings.reaper_interval_s))
+
+    def run_once(self, now: datetime | None = None) -> ReaperReport:
+        now = now or utcnow()
+        report = ReaperReport()
+        for step in (self._expired_leases, self._stale_queued, self._expired_results, self._idempotency):
+            try:
+                step(now, report)
+            except Exception:
+                # One failing step (the database blinked) must not stop the others or the next pass.
+                log.exception("reaper step %s failed", step.__name__)
+        return report
+
+    def run_forever(self, stop: threading.Event) -> None:
+        log.info("reaper running every %.1fs", self.settings.reaper_interval_s)
+        while not stop.wait(self.settings.reaper_interval_s):
+            report = self.run_once()
+            if report.requeued or report.lost or report.redispatched or report.purged:
+                log.info(
+                    "reaper: requeued %d, lost %d, redispatched %d, purged %d",
+                    len(report.requeued),
+                    len(report.lost),
+                    len(report.redispatched),
+                    len(report.purged),
+                )
+
+    def _expired_leases(self, now: datetime, report: ReaperReport) -> None:
+        with transaction(self.sessions) as session:
+            expired = JobsRepository(session).expired_leases(now)
+        for job_id, attempt in expired:
+            with transaction(self.sessions) as session:
+                jobs = JobsRepository(session)
+                if attempt >= self.settings.max_attempts:
+                    message = f"{WorkerLost().message} ({attempt} attempts)"
+                    if jobs.fail_expired(job_id, attempt, WorkerLost.code, message, now):
+                        report.lost.append(job_id)
+                elif jobs.requeue_expired(job_id, attempt, now):
+                    report.requeued.append(job_id)
+            if job_id in report.requeued:
+                self.queue.dispatch(job_id)
+
+    def _stale_queued(self, now: datetime, report: ReaperReport) -> None:
+        with transaction(self.sessions) as session:
+            stale = JobsRepository(session).stale_queued(now - self.stale_after)
+        # While the queue still holds at least one message per stale job, the workers are just busy:
+        # sending more would only pile up duplicates behind them.
+        if not stale or self.queue.pending_count() >= len(stale):
+            return
+        for job_id in stale:
+            with transaction(self.sessions) as session:
+                touched = JobsRepository(session).touch_dispatched(job_id, now)
+            if touched:
+                self.queue.dispatch(job_id)
+                report.redispatched.append(job_id)
+
+    def _expired_results(self, now: datetime, report: ReaperReport) -> None:
+        with transaction(self.sessions) as session:
+            report.purged = ResultsRepository(session).purge_expired(now)
+
+    def _idempotency(self, now: datetime, report: ReaperReport) -> None:
+        with transaction(self.sessions) as session:
+            result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
+            report.idempotency_deleted = int(result.rowcount)  # type: ignore[attr-defined]
