@@ -1,0 +1,193 @@
+"""`extractd serve` (API + workers in one command) and `extractd worker` (workers alone)."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Annotated
+
+import typer
+
+from extractd.cli.app import DataDirOption, app, build_settings
+from extractd.config import Settings
+
+log = logging.getLogger(__name__)
+
+HostOption = Annotated[
+    str | None,
+    typer.Option(
+        "--host",
+        envvar="EXTRACTD_HOST",
+        help="Interface to listen on (default 127.0.0.1).",
+    ),
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option("--port", envvar="EXTRACTD_PORT", help="TCP port (default 8000)."),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        envvar="EXTRACTD_WORKERS",
+        min=0,
+        help="Worker processes to start; 0 = API only (default CPU count).",
+    ),
+]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        envvar="EXTRACTD_WORKERS",
+        min=1,
+        help="Jobs run at once, one process each (default CPU count).",
+    ),
+]
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+def worker(data_dir: DataDirOption = None, concurrency: ConcurrencyOption = None) -> None:
+    """Run extraction workers alone (scale-out: start it on any machine that reaches the database)."""
+    from extractd.queue.consumer import run_workers
+    from extractd.store.migrate import upgrade_to_head
+
+    settings = build_settings(data_dir, workers=concurrency)
+    configure_logging(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_to_head(settings)
+    run_workers(settings, settings.workers or 1)
+
+
+@app.command()
+def serve(
+    host: HostOption = None,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
+    workers: WorkersOption = None,
+) -> None:
+    """Run the API and the workers: everything on one machine, SQLite and local files by default."""
+    import uvicorn
+
+    from extractd.api.app import create_app
+    from extractd.services.bootstrap import bootstrap
+    from extractd.store.db import create_db_engine, make_session_factory
+    from extractd.store.migrate import upgrade_to_head
+
+    settings = build_settings(data_dir, host=host, port=port, workers=workers)
+    configure_logging(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_to_head(settings)
+    engine = create_db_engine(settings)
+    try:
+        api_key = bootstrap(make_session_factory(engine))
+    finally:
+        engine.dispose()
+    _announce(settings, api_key)
+    supervisor = WorkerSupervisor(settings) if settings.workers > 0 else None
+    if supervisor:
+        supervisor.start()
+    try:
+        # uvicorn handles SIGINT/SIGTERM itself and returns once the server has shut down.
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        if supervisor:
+            supervisor.stop()
+
+
+def _announce(settings: Settings, api_key: str | None) -> None:
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    if api_key:
+        typer.echo("Created the environment `default`. Its API key (shown once, keep it):")
+        typer.echo(f"  {api_key}")
+    typer.echo(f"API:     {base}/api/v1")
+    typer.echo(f"Docs:    {base}/docs")
+    typer.echo(f"Console: {base}/console")
+    typer.echo(f"Data:    {settings.data_dir}  ({settings.workers} worker processes)", err=False)
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return None  # not Linux: the worker then outlives a `serve` killed with SIGKILL
+
+
+def _die_with_parent(libc: ctypes.CDLL | None) -> None:
+    """Runs in the child before exec: get SIGTERM when `serve` dies, even by SIGKILL."""
+    pr_set_pdeathsig = 1
+    if libc is not None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+class WorkerSupervisor:
+    """Keeps one `extractd worker` child running for `serve`; restarts it if it dies."""
+
+    STOP_TIMEOUT_S = 15.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.command = [
+            sys.executable,
+            "-c",
+            "from extractd.cli import main; main()",
+            "worker",
+            "--data-dir",
+            str(settings.data_dir),
+            "--concurrency",
+            str(settings.workers),
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        # Its own session: a Ctrl-C in the terminal reaches `serve`, which stops the worker cleanly.
+        # libc is loaded here, not in the child: only async-signal-safe work may run between fork and exec.
+        libc = _load_libc()
+        return subprocess.Popen(
+            self.command, start_new_session=True, preexec_fn=lambda: _die_with_parent(libc)
+        )
+
+    def _watch(self) -> None:
+        restarts = 0
+        while not self._stopping.is_set():
+            self.process = self._spawn()
+            started = time.monotonic()
+            while self.process.poll() is None and not self._stopping.wait(0.5):
+                pass
+            if self._stopping.is_set():
+                return
+            restarts = 0 if time.monotonic() - started > 60 else restarts + 1
+            delay = min(30.0, 0.5 * 2**restarts)
+            log.error("worker process exited with %s; restarting in %.1fs", self.process.returncode, delay)
+            self._stopping.wait(delay)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=2)
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        # SIGTERM: running jobs are handed back to the queue at once (see queue.worker).
+        process.terminate()
+        try:
+            process.wait(self.STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

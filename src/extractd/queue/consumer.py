@@ -1,0 +1,67 @@
+"""The worker process: a Huey consumer with one job per forked process, plus the reaper thread."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from huey.consumer import Consumer
+
+from extractd.config import Settings
+from extractd.queue.huey_app import make_huey
+from extractd.queue.reaper import Reaper
+from extractd.queue.tasks import JobQueue
+from extractd.store.db import create_db_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+READY_MESSAGE = "extractd worker ready"
+
+
+class WorkerConsumer(Consumer):  # type: ignore[misc]
+    """Starts the reaper after the job processes are forked, so they never inherit its thread."""
+
+    def __init__(self, reaper: Reaper, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reaper = reaper
+        self.reaper_stop = threading.Event()
+        self.reaper_thread = threading.Thread(
+            target=reaper.run_forever, args=(self.reaper_stop,), name="reaper", daemon=True
+        )
+
+    def start(self) -> None:
+        super().start()
+        self.reaper_thread.start()
+        log.info("%s (pid of the consumer: %s)", READY_MESSAGE, os.getpid())
+
+    def stop(self, graceful: bool = False) -> None:
+        self.reaper_stop.set()
+        super().stop(graceful=graceful)
+
+
+def run_workers(settings: Settings, concurrency: int) -> None:
+    """Run ``concurrency`` job processes and the reaper until SIGTERM (or SIGINT: finish jobs first)."""
+    huey = make_huey(settings)
+    queue = JobQueue(huey, settings)
+    reaper_engine = create_db_engine(settings)
+    reaper = Reaper(settings, make_session_factory(reaper_engine), queue)
+    consumer = WorkerConsumer(
+        reaper,
+        huey,
+        workers=max(1, concurrency),
+        # One process per job: OCR models load once per process and a crash takes one job with it.
+        worker_type="process",
+        periodic=False,
+        initial_delay=0.05,
+        backoff=1.5,
+        max_delay=0.5,
+        check_worker_health=True,
+        health_check_interval=1,
+        shutdown_timeout=settings.lease_s,
+    )
+    try:
+        consumer.run()
+    finally:
+        reaper_engine.dispose()
