@@ -1,0 +1,224 @@
+"""Template fields → typed values: map each field to a Concept, gather candidates, rank, format."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, time
+from decimal import Decimal
+from typing import Any
+
+from extractd.domain.templates import FieldType, Template, TemplateField
+from extractd.engine.fields import arithmetic, confidence
+from extractd.engine.fields.concepts import concept_for, words_of
+from extractd.engine.fields.confidence import Ranked
+from extractd.engine.fields.document import DocView
+from extractd.engine.fields.generic import comparable, generic_candidates
+from extractd.engine.fields.invoice import invoice_candidates
+from extractd.engine.fields.parse import (
+    format_date,
+    money_places,
+    parse_currency,
+    parse_date,
+    parse_decimal,
+    parse_enum,
+    parse_money,
+    round_money,
+)
+from extractd.engine.fields.tables import extract_rows, rows_total
+from extractd.engine.types import Candidate, Concept, EInvoiceData, FieldValue, Page
+
+logger = logging.getLogger(__name__)
+
+RECEIPT_CONCEPTS = frozenset(
+    {
+        Concept.SELLER_NAME,
+        Concept.SELLER_ADDRESS,
+        Concept.ISSUE_DATE,
+        Concept.ISSUE_TIME,
+        Concept.GRAND_TOTAL,
+        Concept.TAX_TOTAL,
+        Concept.PAYMENT_METHOD,
+    }
+)
+_RECEIPT_WORDS = re.compile(
+    r"receipt|till|kassenbon|kassenzettel|quittung|bon\b|beleg|ticket de caisse|re[çc]u|kassabon|kwitantie|"
+    r"cash sale|tax invoice.*(cashier|change)",
+    re.I,
+)
+_TILL_WORDS = re.compile(
+    r"cashier|change|cash|kembali|tunai|rounding|thank you|terima kasih|bargeld|rückgeld|espèces|wisselgeld",
+    re.I,
+)
+NOT_FOUND = 0.0
+ReceiptFinder = Callable[[Concept, Sequence[Page]], list[Candidate]]
+
+
+def is_receipt(template: Template, doc: DocView) -> bool:
+    """Whether to read the document as a till receipt: the template says so, or the page looks like one."""
+    if _RECEIPT_WORDS.search(words_of(template.name) + " " + template.description):
+        return True
+    till_hits = len(_TILL_WORDS.findall(doc.text))
+    return till_hits >= 3 and len(doc.pages) == 1
+
+
+def _receipt_finder() -> ReceiptFinder | None:
+    try:
+        module = importlib.import_module("extractd.engine.fields.receipt")
+    except ImportError:
+        return None
+    finder = getattr(module, "find_receipt_field", None)
+    return finder if callable(finder) else None
+
+
+class Extraction:
+    """One run of extract_fields over a document: candidate lists are computed once per concept."""
+
+    def __init__(self, pages: Sequence[Page], template: Template, einvoice: EInvoiceData | None) -> None:
+        self.pages = pages
+        self.doc = DocView(pages)
+        self.template = template
+        self.einvoice = einvoice
+        self.receipt = _receipt_finder() if is_receipt(template, self.doc) else None
+        self._ranked: dict[Concept, list[Ranked]] = {}
+
+    def concept_ranked(self, concept: Concept) -> list[Ranked]:
+        if concept not in self._ranked:
+            self._ranked[concept] = confidence.rank(self._concept_candidates(concept), key=comparable)
+            if concept in arithmetic.TOTALS:
+                self._reconcile_totals()
+        return self._ranked[concept]
+
+    def _concept_candidates(self, concept: Concept) -> list[Candidate]:
+        if self.receipt is not None and concept in RECEIPT_CONCEPTS:
+            try:
+                found = self.receipt(concept, self.pages)
+            except Exception:  # a bug in one finder must not lose the whole document
+                logger.exception("receipt finder failed for %s", concept)
+                found = []
+            if found:
+                return found
+        return invoice_candidates(concept, self.doc)
+
+    def _reconcile_totals(self) -> None:
+        for concept in arithmetic.TOTALS:
+            if concept not in self._ranked:
+                self._ranked[concept] = confidence.rank(self._concept_candidates(concept), key=comparable)
+        self._ranked.update(arithmetic.reconcile(self._ranked))
+        for concept in arithmetic.TOTALS:
+            if not self._ranked[concept]:
+                extra = arithmetic.derived(concept, self._ranked)
+                if extra is not None:
+                    self._ranked[concept] = confidence.rank([extra], key=comparable)
+
+    def field_value(self, field: TemplateField) -> FieldValue:
+        concept = concept_for(field, self.template)
+        if field.type is FieldType.LIST:
+            return self._list_value(field, concept)
+        if field.type is FieldType.SECTION:
+            parts = {sub.name: self.field_value(sub) for sub in field.fields}
+            found = [p for p in parts.values() if p.value is not None]
+            score = min((p.confidence for p in found), default=NOT_FOUND)
+            return FieldValue({k: p.value for k, p in parts.items()}, score if found else NOT_FOUND)
+        if self.einvoice is not None and concept is not None and concept in self.einvoice.values:
+            return _einvoice_value(field, self.einvoice.values[concept])
+        ranked = self.concept_ranked(concept) if concept is not None else []
+        if not ranked:
+            ranked = confidence.rank(generic_candidates(field, self.doc), key=comparable)
+        return self._best(field, ranked, concept)
+
+    def _best(self, field: TemplateField, ranked: list[Ranked], concept: Concept | None) -> FieldValue:
+        for item in ranked:
+            value = coerce(item.value, field)
+            if value is None or (field.pattern and not re.search(field.pattern, str(value))):
+                continue
+            extra = self._money_extra(item) if field.type is FieldType.MONEY else {}
+            if field.type is FieldType.MONEY and isinstance(item.value, Decimal):
+                value = round_money(item.value, money_places(item.best.text))
+            return FieldValue(
+                value, round(item.probability, 3), item.best.page, item.best.bbox, item.best.text, extra
+            )
+        return FieldValue(None, NOT_FOUND)
+
+    def _money_extra(self, item: Ranked) -> dict[str, Any]:
+        money = parse_money(item.best.text)
+        currency = (money[1] if money else None) or self.doc.default_currency
+        return {"currency": currency} if currency else {}
+
+    def _list_value(self, field: TemplateField, concept: Concept | None) -> FieldValue:
+        if self.einvoice is not None and concept is Concept.LINE_ITEMS and self.einvoice.line_items:
+            rows = [_einvoice_row(field, item) for item in self.einvoice.line_items]
+            return FieldValue(rows, 1.0)
+        rows, header = extract_rows(self.doc, field)
+        if not rows or header is None:
+            return FieldValue(None, NOT_FOUND)
+        score = 0.6
+        total = rows_total(rows, field)
+        net = self.concept_ranked(Concept.NET_TOTAL) if concept is Concept.LINE_ITEMS else []
+        if total is not None and net and isinstance(net[0].value, Decimal):
+            score = 0.92 if abs(total - net[0].value) <= Decimal("0.011") else 0.5
+        typed = [{sub.name: coerce(row[sub.name], sub) for sub in field.fields} for row in rows]
+        return FieldValue(typed, score, header.page, header.bbox, header.text)
+
+
+def _einvoice_value(field: TemplateField, raw: Any) -> FieldValue:
+    value = coerce(raw, field)
+    if field.type is FieldType.MONEY and isinstance(raw, Decimal):
+        value = round_money(raw, max(2, -int(raw.as_tuple().exponent)))
+    return FieldValue(
+        value, 1.0 if value is not None else NOT_FOUND, text=str(raw), extra={"source": "einvoice"}
+    )
+
+
+def _einvoice_row(field: TemplateField, item: dict[str, Any]) -> dict[str, Any]:
+    return {sub.name: coerce(item.get(sub.name), sub) for sub in field.fields}
+
+
+def coerce(value: Any, field: TemplateField) -> Any:
+    """A candidate's value in the JSON shape the field's type asks for; None if it cannot be."""
+    if value is None:
+        return None
+    kind = field.type
+    if kind in (FieldType.MONEY, FieldType.DECIMAL):
+        number = value if isinstance(value, Decimal) else _number(value)
+        return None if number is None else round_money(number, max(2, -int(number.as_tuple().exponent)))
+    if kind is FieldType.INTEGER:
+        number = value if isinstance(value, Decimal) else _number(value)
+        return int(number) if number is not None and number == number.to_integral_value() else None
+    if kind is FieldType.DATE:
+        day = value if isinstance(value, date) else parse_date(str(value))
+        return format_date(day, field.date_format) if day else None
+    if kind is FieldType.CURRENCY:
+        return parse_currency(str(value))
+    if kind is FieldType.ENUM:
+        return parse_enum(str(value), field.values)
+    if kind is FieldType.BOOLEAN:
+        return value if isinstance(value, bool) else None
+    return _as_text(value)
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    return parse_decimal(str(value))
+
+
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    text = str(value).strip()
+    return text or None
+
+
+def extract_fields(
+    pages: Sequence[Page], template: Template, einvoice: EInvoiceData | None = None
+) -> dict[str, FieldValue]:
+    """Every field of `template` as a typed value with a confidence (value None, 0.0 when not found)."""
+    run = Extraction(pages, template, einvoice)
+    return {field.name: run.field_value(field) for field in template.fields}

@@ -1,0 +1,187 @@
+"""A read-only view of a document's pages that the finders share: lines with positions, locale cues."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from extractd.engine.fields.parse import currencies_in
+from extractd.engine.types import Line, Page, Word
+
+# Words that tell the language of a page; a handful each is enough to pick day/month order and labels.
+_LANGUAGE_WORDS = {
+    "en": "invoice total date amount tax due bill the and of to for payment number subtotal",
+    "de": "rechnung datum betrag gesamt mwst ust steuer netto brutto zahlbar und der die das bis",
+    "fr": "facture date montant total tva échéance net payer le la les des pour ht ttc",
+    "nl": "factuur datum bedrag totaal btw vervaldatum betalen het een van voor en excl incl",
+}
+_LANGUAGE_SETS = {lang: frozenset(words.split()) for lang, words in _LANGUAGE_WORDS.items()}
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?!\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class LineRef:
+    """One line of the document with where it is: page number, index in reading order, box."""
+
+    page: int
+    index: int  # position in DocView.lines
+    line: Line
+
+    @property
+    def text(self) -> str:
+        return self.line.text
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return self.line.words
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return self.line.bbox
+
+
+class DocView:
+    """The pages flattened into one list of lines, with document-wide cues computed once."""
+
+    def __init__(self, pages: Sequence[Page]) -> None:
+        self.pages = tuple(pages)
+        refs: list[LineRef] = []
+        for page in self.pages:
+            for line in page.lines:
+                if line.words:
+                    refs.append(LineRef(page.number, len(refs), line))
+        self.lines = tuple(refs)
+        self.page_sizes = {page.number: (page.width or 1.0, page.height or 1.0) for page in self.pages}
+
+    @cached_property
+    def text(self) -> str:
+        return "\n".join(ref.text for ref in self.lines)
+
+    @cached_property
+    def language(self) -> str:
+        """The most likely language of the text among en/de/fr/nl (en when nothing speaks)."""
+        words = re.findall(r"[a-zà-ÿ]+", self.text.lower())
+        counts = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _LANGUAGE_SETS.items()}
+        best = max(counts, key=lambda lang: counts[lang])
+        return best if counts[best] > 0 else "en"
+
+    @cached_property
+    def day_first(self) -> bool:
+        """Whether numeric dates read day first: from dates that only work one way, else the locale."""
+        votes = 0
+        for match in _NUMERIC_DATE.finditer(self.text):
+            first, second = int(match.group(1)), int(match.group(2))
+            if first > 12 >= second:
+                votes += 1
+            elif second > 12 >= first:
+                votes -= 1
+        if votes:
+            return votes > 0
+        return not (self.language == "en" and self.default_currency == "USD")
+
+    @cached_property
+    def currencies(self) -> list[str]:
+        """Currencies named on the pages, most frequent first."""
+        counts: dict[str, int] = {}
+        for code, _pos in currencies_in(self.text):
+            counts[code] = counts.get(code, 0) + 1
+        return sorted(counts, key=lambda code: -counts[code])
+
+    @cached_property
+    def default_currency(self) -> str | None:
+        return self.currencies[0] if self.currencies else None
+
+    def relative_y(self, ref: LineRef) -> float:
+        """Vertical position of a line on its page, 0 at the top, 1 at the bottom."""
+        return ref.bbox[1] / self.page_sizes.get(ref.page, (1.0, 1.0))[1]
+
+    def relative_x(self, ref: LineRef) -> float:
+        return ref.bbox[0] / self.page_sizes.get(ref.page, (1.0, 1.0))[0]
+
+    def below(self, ref: LineRef, limit: int = 4) -> list[LineRef]:
+        """The next lines on the same page, in reading order."""
+        found: list[LineRef] = []
+        for other in self.lines[ref.index + 1 :]:
+            if other.page != ref.page or len(found) >= limit:
+                break
+            found.append(other)
+        return found
+
+    def lines_under(self, ref: LineRef, x0: float, x1: float, limit: int = 3) -> list[tuple[LineRef, str]]:
+        """The text of following lines that lies horizontally within [x0, x1] (a column under a label)."""
+        found: list[tuple[LineRef, str]] = []
+        candidates = sorted(
+            (o for o in self.lines if o.page == ref.page and o.bbox[1] > ref.bbox[1] + 1),
+            key=lambda o: o.bbox[1],
+        )
+        for other in candidates:
+            words = [w for w in other.words if w.bbox[2] > x0 - 2 and w.bbox[0] < x1 + 2]
+            if words:
+                found.append((other, " ".join(w.text for w in words)))
+            if len(found) >= limit or other.bbox[1] - ref.bbox[3] > 6 * (ref.bbox[3] - ref.bbox[1] + 1):
+                break
+        return found
+
+
+def split_cells(words: Sequence[Word]) -> list[list[Word]]:
+    """Group consecutive words into cells, cutting where the horizontal gap is wide (a column break)."""
+    cells: list[list[Word]] = []
+    for word in words:
+        if cells:
+            previous = cells[-1][-1]
+            height = max(previous.bbox[3] - previous.bbox[1], 1.0)
+            if word.bbox[0] - previous.bbox[2] <= 1.6 * height:
+                cells[-1].append(word)
+                continue
+        cells.append([word])
+    return cells
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A run of words within a line that belongs together (a line cut at wide gaps)."""
+
+    ref: LineRef
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (
+            min(w.bbox[0] for w in self.words),
+            min(w.bbox[1] for w in self.words),
+            max(w.bbox[2] for w in self.words),
+            max(w.bbox[3] for w in self.words),
+        )
+
+    @property
+    def height(self) -> float:
+        return max(w.bbox[3] - w.bbox[1] for w in self.words)
+
+
+def cells_of(doc: DocView) -> list[Cell]:
+    """Every line of the document cut into cells, in reading order."""
+    return [Cell(ref, tuple(words)) for ref in doc.lines for words in split_cells(ref.words)]
+
+
+def column_below(cells: Sequence[Cell], start: Cell, limit: int = 6) -> list[Cell]:
+    """The cells under `start` that share its left edge, stopping at a vertical gap (a block)."""
+    block: list[Cell] = []
+    previous = start
+    for cell in cells:
+        if cell.ref.page != start.ref.page or cell.bbox[1] <= previous.bbox[1] + 1:
+            continue
+        if abs(cell.bbox[0] - start.bbox[0]) > max(6.0, 0.8 * start.height):
+            continue
+        if cell.bbox[1] - previous.bbox[3] > 1.6 * max(previous.height, 1.0):
+            break
+        block.append(cell)
+        previous = cell
+        if len(block) >= limit:
+            break
+    return block

@@ -1,0 +1,513 @@
+"""Invoice finders: for each Concept, candidates from labels (EN/DE/FR/NL), patterns and position."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+
+from extractd.engine.fields import confidence
+from extractd.engine.fields.anchors import Spot, spots_for
+from extractd.engine.fields.document import DocView, LineRef
+from extractd.engine.fields.labels import LabelHit, compact, find_labels
+from extractd.engine.fields.parse import find_amounts, find_dates, parse_time
+from extractd.engine.fields.parties import buyer_candidates, seller_candidates
+from extractd.engine.types import Candidate, Concept
+
+LABELS: dict[Concept, tuple[str, ...]] = {
+    Concept.INVOICE_NUMBER: (
+        "Invoice Number",
+        "Invoice No",
+        "Invoice Nr",
+        "Invoice #",
+        "Invoice ID",
+        "Invoice Ref",
+        "Bill No",
+        "Bill Number",
+        "Credit Note No",
+        "Credit Note Number",
+        "Document No",
+        "Rechnungsnummer",
+        "Rechnungs-Nr",
+        "Rechnung Nr",
+        "Rechnungsnr",
+        "Rechnung-Nr",
+        "Beleg-Nr",
+        "Belegnummer",
+        "Gutschriftsnummer",
+        "Gutschrift Nr",
+        "N° de facture",
+        "Numéro de facture",
+        "Facture N°",
+        "Facture n",
+        "Facture No",
+        "Avoir N°",
+        "N° d'avoir",
+        "Factuurnummer",
+        "Factuur nummer",
+        "Factuurnr",
+        "Factuur nr",
+        "Creditnota nummer",
+        "Invoice",
+        "Rechnung",
+        "Facture",
+        "Factuur",
+        "Gutschrift",
+        "Avoir",
+        "Receipt No",
+        "Bon No",
+        "Bill",
+        "Nummer",
+        "Number",
+        "No",
+    ),
+    Concept.ISSUE_DATE: (
+        "Invoice Date",
+        "Date of Invoice",
+        "Date of issue",
+        "Issue Date",
+        "Invoice Date:",
+        "Billing Date",
+        "Rechnungsdatum",
+        "Belegdatum",
+        "Datum der Rechnung",
+        "Ausstellungsdatum",
+        "Date de facture",
+        "Date de facturation",
+        "Date d'émission",
+        "Factuurdatum",
+        "Datum factuur",
+        "Date",
+        "Datum",
+        "Dated",
+    ),
+    Concept.DUE_DATE: (
+        "Due Date",
+        "Payment Due",
+        "Date Due",
+        "Due by",
+        "Pay by",
+        "Payment due date",
+        "Fälligkeitsdatum",
+        "Fällig am",
+        "Fälligkeit",
+        "zahlbar bis",
+        "Zahlungsziel",
+        "Zahlbar bis zum",
+        "Date d'échéance",
+        "Échéance",
+        "Date limite de paiement",
+        "à payer avant le",
+        "Vervaldatum",
+        "Vervaldag",
+        "Te betalen voor",
+        "Uiterste betaaldatum",
+        "Due",
+    ),
+    Concept.GRAND_TOTAL: (
+        "Total",
+        "Total Amount",
+        "Amount Due",
+        "Total Due",
+        "Grand Total",
+        "Balance Due",
+        "Invoice Total",
+        "Total incl. VAT",
+        "Total including VAT",
+        "Total incl. tax",
+        "Amount payable",
+        "Total payable",
+        "Amount to pay",
+        "Total to pay",
+        "Gesamtbetrag",
+        "Gesamtsumme",
+        "Rechnungsbetrag",
+        "Endbetrag",
+        "Zu zahlender Betrag",
+        "Zahlbetrag",
+        "Bruttobetrag",
+        "Gesamt brutto",
+        "Summe brutto",
+        "Brutto",
+        "Rechnungssumme",
+        "Gesamt",
+        "Summe",
+        "Total TTC",
+        "Montant TTC",
+        "Net à payer",
+        "Montant total",
+        "Total à payer",
+        "Montant à payer",
+        "Totaal",
+        "Totaal incl. BTW",
+        "Te betalen",
+        "Totaalbedrag",
+        "Totaal te betalen",
+        "Factuurbedrag",
+        "Amount",
+        "Total EUR",
+        "Total USD",
+        "Gross amount",
+    ),
+    Concept.NET_TOTAL: (
+        "Subtotal",
+        "Sub Total",
+        "Sub-total",
+        "Net Amount",
+        "Net Total",
+        "Total Net",
+        "Total excl. VAT",
+        "Total excluding VAT",
+        "Total before tax",
+        "Total excl. tax",
+        "Amount excl. VAT",
+        "Taxable amount",
+        "Nettobetrag",
+        "Netto",
+        "Summe netto",
+        "Gesamt netto",
+        "Nettosumme",
+        "Zwischensumme",
+        "Warenwert",
+        "Summe Positionen",
+        "Total HT",
+        "Montant HT",
+        "Sous-total",
+        "Sous total",
+        "Total hors taxes",
+        "Montant hors taxes",
+        "Totaal excl. BTW",
+        "Subtotaal",
+        "Netto bedrag",
+        "Totaal exclusief BTW",
+        "Net",
+        "Total Nettobetrag",
+        "Gesamtbetrag netto",
+    ),
+    Concept.TAX_TOTAL: (
+        "VAT",
+        "Tax",
+        "Total Tax",
+        "Sales Tax",
+        "VAT Amount",
+        "Tax Amount",
+        "Total VAT",
+        "GST",
+        "IGST",
+        "CGST",
+        "SGST",
+        "MwSt",
+        "MwSt.-Betrag",
+        "Mehrwertsteuer",
+        "USt",
+        "Umsatzsteuer",
+        "Steuerbetrag",
+        "Summe MwSt",
+        "Summe USt",
+        "zzgl. MwSt",
+        "zzgl. USt",
+        "TVA",
+        "Montant TVA",
+        "Total TVA",
+        "BTW",
+        "BTW bedrag",
+        "Totaal BTW",
+        "Btw",
+        "Steuer",
+        "Sales tax",
+    ),
+    Concept.PURCHASE_ORDER: (
+        "PO Number",
+        "PO No",
+        "PO #",
+        "Purchase Order",
+        "Order Number",
+        "Order No",
+        "Your order",
+        "Bestellnummer",
+        "Bestell-Nr",
+        "Ihre Bestellung",
+        "Auftragsnummer",
+        "Auftrag Nr",
+        "Bon de commande",
+        "N° de commande",
+        "Commande",
+        "Bestelnummer",
+        "Inkooporder",
+        "Ordernummer",
+        "Your reference",
+    ),
+    Concept.SELLER_TAX_ID: (
+        "VAT ID",
+        "VAT No",
+        "VAT Number",
+        "VAT Reg No",
+        "Tax ID",
+        "Tax Number",
+        "USt-IdNr",
+        "USt-ID",
+        "UStIdNr",
+        "Ust-IdNr",
+        "Steuernummer",
+        "Steuer-Nr",
+        "St.-Nr",
+        "N° TVA",
+        "TVA intracommunautaire",
+        "N° TVA intracommunautaire",
+        "BTW-nummer",
+        "BTW nr",
+        "BTW-nr",
+        "GSTIN",
+        "GST No",
+        "GST Reg No",
+        "SST No",
+        "TIN",
+        "SIRET",
+        "VAT",
+    ),
+    Concept.PAYMENT_METHOD: (
+        "Payment method",
+        "Payment type",
+        "Paid by",
+        "Zahlungsart",
+        "Zahlart",
+        "Mode de paiement",
+        "Mode de règlement",
+        "Betaalwijze",
+        "Betaalmethode",
+    ),
+}
+# Short generic labels that are also ordinary words: a hit on them is weaker evidence.
+_WEAK_LABELS = frozenset(
+    compact(label)
+    for label in (
+        "Invoice",
+        "Rechnung",
+        "Facture",
+        "Factuur",
+        "Gutschrift",
+        "Avoir",
+        "Bill",
+        "Nummer",
+        "Number",
+        "No",
+        "Date",
+        "Datum",
+        "Amount",
+        "Summe",
+        "Gesamt",
+        "Net",
+        "Netto",
+        "Brutto",
+        "Steuer",
+        "VAT",
+        "Due",
+        "Dated",
+        "Total",
+    )
+)
+_MONEY_CONCEPTS = (Concept.GRAND_TOTAL, Concept.NET_TOTAL, Concept.TAX_TOTAL)
+_DATE_CONCEPTS = (Concept.ISSUE_DATE, Concept.DUE_DATE)
+_INVOICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]*\d[A-Za-z0-9/_.\-]*|\d")
+
+
+def _prior(hit: LabelHit) -> float:
+    return 0.8 if compact(hit.label) in _WEAK_LABELS else 1.0
+
+
+def _candidate(value: object, spot: Spot, prior: float, rule: str | None = None) -> Candidate:
+    rule = rule or spot.rule
+    return Candidate(
+        value=value,
+        score=confidence.score(rule, similarity=spot.similarity, ocr=spot.ocr, prior=prior),
+        page=spot.ref.page,
+        bbox=spot.bbox,
+        text=spot.text,
+        rule=rule,
+    )
+
+
+def _claimed_by_other(doc: DocView, concept: Concept, hit: LabelHit, group: tuple[Concept, ...]) -> bool:
+    """Whether a longer label of a sibling concept explains this line better ("Total HT" vs "Total")."""
+    length = len(compact(hit.label))
+    for other in group:
+        if other is concept:
+            continue
+        for other_hit in find_labels(doc, LABELS[other], [hit.ref]):
+            overlaps = other_hit.start < hit.end and hit.start < other_hit.end
+            if overlaps and len(compact(other_hit.label)) > length:
+                return True
+    return False
+
+
+def invoice_number_candidates(doc: DocView) -> list[Candidate]:
+    found: list[Candidate] = []
+    for hit in find_labels(doc, LABELS[Concept.INVOICE_NUMBER]):
+        if _claimed_by_other(
+            doc,
+            Concept.INVOICE_NUMBER,
+            hit,
+            (Concept.INVOICE_NUMBER, Concept.ISSUE_DATE, Concept.DUE_DATE, Concept.GRAND_TOTAL),
+        ):
+            continue
+        for spot in spots_for(doc, hit):
+            token = _identifier(spot.text)
+            if token is not None:
+                found.append(
+                    _candidate(token, spot, _prior(hit) * (0.7 if spot.rule != "label_right" else 1.0))
+                )
+                break
+    return found
+
+
+def _identifier(text: str) -> str | None:
+    """The first token that looks like a document number (has a digit, not a date or an amount)."""
+    for token in text.replace(":", " ").split():
+        token = token.strip(".,;()#")
+        if (
+            _INVOICE_ID.fullmatch(token)
+            and not find_dates(token)
+            and not re.fullmatch(r"\d{1,3}([.,]\d{2})", token)
+        ):
+            return token
+    return None
+
+
+def date_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
+    found: list[Candidate] = []
+    for hit in find_labels(doc, LABELS[concept]):
+        if _claimed_by_other(doc, concept, hit, (*_DATE_CONCEPTS, Concept.INVOICE_NUMBER)):
+            continue
+        for spot in spots_for(doc, hit, whole_line=True):
+            dates = find_dates(spot.text, day_first=doc.day_first)
+            if dates:
+                found.append(_candidate(dates[0][0], spot, _prior(hit)))
+                break
+    if concept is Concept.ISSUE_DATE:
+        found.extend(_first_dates(doc))
+    return found
+
+
+def _first_dates(doc: DocView) -> list[Candidate]:
+    """Without a label, the invoice date is usually the first date on the first page."""
+    for ref in doc.lines:
+        dates = find_dates(ref.text, day_first=doc.day_first)
+        if dates and ref.page == doc.lines[0].page:
+            spot = Spot(ref.text, ref, ref.words, "position", 1.0)
+            return [_candidate(dates[0][0], spot, 0.8)]
+    return []
+
+
+def money_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
+    found: list[Candidate] = []
+    for hit in find_labels(doc, LABELS[concept]):
+        if _claimed_by_other(doc, concept, hit, (*_MONEY_CONCEPTS, Concept.SELLER_TAX_ID, Concept.DUE_DATE)):
+            continue
+        for spot in spots_for(doc, hit, whole_line=True):
+            amounts = _money_in(spot.text)
+            if amounts:
+                # the rightmost amount of a line is its value column; others (rates, bases) are weaker
+                found.append(_candidate(amounts[-1], spot, _prior(hit) * _page_weight(doc, spot.ref)))
+                found.extend(_candidate(a, spot, 0.5 * _prior(hit)) for a in amounts[:-1])
+                break
+    if concept is Concept.GRAND_TOTAL:
+        found.extend(_largest_amount(doc))
+    return found
+
+
+def _page_weight(doc: DocView, ref: LineRef) -> float:
+    """Totals sit on the last page of an invoice; a 'Total' on an earlier page is often a carry-over."""
+    last_page = doc.lines[-1].page if doc.lines else ref.page
+    return 1.0 if ref.page == last_page else 0.85
+
+
+def _money_in(text: str) -> list[Decimal]:
+    values: list[Decimal] = []
+    for value, start, end in find_amounts(text):
+        tail = text[end : end + 2].lstrip()
+        printed = text[start:end]
+        if tail.startswith("%") or find_dates(text[max(0, start - 3) : end + 3]):
+            continue
+        if not re.search(r"[.,]\d{2}\)?-?$", printed.strip()) and not re.search(r"[€$£]|EUR|USD", text):
+            continue  # a bare whole number on a line with no currency is a count, not an amount
+        values.append(value)
+    return values
+
+
+def _largest_amount(doc: DocView) -> list[Candidate]:
+    best: tuple[Decimal, LineRef] | None = None
+    for ref in doc.lines:
+        for value in _money_in(ref.text):
+            if best is None or value > best[0]:
+                best = (value, ref)
+    if best is None:
+        return []
+    spot = Spot(best[1].text, best[1], best[1].words, "largest_amount", 1.0)
+    return [_candidate(best[0], spot, 1.0)]
+
+
+def text_after_label_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
+    """Identifiers and short texts (PO number, tax id, payment method): the cell after the label."""
+    found: list[Candidate] = []
+    for hit in find_labels(doc, LABELS[concept]):
+        for spot in spots_for(doc, hit):
+            value = (
+                spot.text.strip(" :#")
+                if concept is Concept.PAYMENT_METHOD
+                else _tax_or_po(spot.text, concept)
+            )
+            if value:
+                found.append(_candidate(value, spot, _prior(hit)))
+                break
+    return found
+
+
+def _tax_or_po(text: str, concept: Concept) -> str | None:
+    if concept is Concept.SELLER_TAX_ID:
+        match = re.search(r"\b([A-Z]{2}\s?[0-9A-Z][0-9A-Z .\-/]{6,16}[0-9A-Z]|\d[\d /.\-]{6,18}\d)\b", text)
+        return re.sub(r"\s", "", match.group(1)) if match else None
+    return _identifier(text)
+
+
+def time_candidates(doc: DocView) -> list[Candidate]:
+    for ref in doc.lines:
+        value = parse_time(ref.text)
+        if value is not None:
+            spot = Spot(ref.text, ref, ref.words, "pattern", 1.0)
+            return [_candidate(value, spot, 1.0)]
+    return []
+
+
+def currency_candidates(doc: DocView) -> list[Candidate]:
+    """The invoice currency: the most frequent one on the pages (codes, symbols, words)."""
+    if not doc.currencies:
+        return []
+    ref = doc.lines[0]
+    spot = Spot(doc.currencies[0], ref, ref.words, "document", 1.0)
+    share = 1.0 if len(doc.currencies) == 1 else 0.8
+    return [_candidate(doc.currencies[0], spot, share)]
+
+
+_FINDERS: dict[Concept, Callable[[DocView], list[Candidate]]] = {
+    Concept.INVOICE_NUMBER: invoice_number_candidates,
+    Concept.ISSUE_DATE: lambda doc: date_candidates(doc, Concept.ISSUE_DATE),
+    Concept.DUE_DATE: lambda doc: date_candidates(doc, Concept.DUE_DATE),
+    Concept.ISSUE_TIME: time_candidates,
+    Concept.GRAND_TOTAL: lambda doc: money_candidates(doc, Concept.GRAND_TOTAL),
+    Concept.NET_TOTAL: lambda doc: money_candidates(doc, Concept.NET_TOTAL),
+    Concept.TAX_TOTAL: lambda doc: money_candidates(doc, Concept.TAX_TOTAL),
+    Concept.CURRENCY: currency_candidates,
+    Concept.PURCHASE_ORDER: lambda doc: text_after_label_candidates(doc, Concept.PURCHASE_ORDER),
+    Concept.SELLER_TAX_ID: lambda doc: text_after_label_candidates(doc, Concept.SELLER_TAX_ID),
+    Concept.PAYMENT_METHOD: lambda doc: text_after_label_candidates(doc, Concept.PAYMENT_METHOD),
+    Concept.SELLER_NAME: lambda doc: seller_candidates(doc, address=False),
+    Concept.SELLER_ADDRESS: lambda doc: seller_candidates(doc, address=True),
+    Concept.BUYER_NAME: lambda doc: buyer_candidates(doc, address=False),
+    Concept.BUYER_ADDRESS: lambda doc: buyer_candidates(doc, address=True),
+}
+
+
+def invoice_candidates(concept: Concept, doc: DocView) -> list[Candidate]:
+    """All candidates for a concept on an invoice-like document (LINE_ITEMS is handled by tables)."""
+    finder = _FINDERS.get(concept)
+    return finder(doc) if finder else []

@@ -1,0 +1,123 @@
+"""Finding labels ("Rechnungsnummer", "Total TTC", ...) in lines, tolerant of OCR damage.
+
+A label matches a run of consecutive words when their letters, compared without spaces, case or
+punctuation, are nearly the same: OCR that drops a space ("InvoiceNo"), adds one ("Rech nung"), or
+gets a character wrong ("lnvoice") still matches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from extractd.engine.fields.document import DocView, LineRef
+from extractd.engine.types import Word
+
+
+def compact(text: str) -> str:
+    """Letters and digits only, case-folded, accents kept (`N° de facture` -> `n°defacture`)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[^\w°#]", "", folded).replace("_", "")
+
+
+@dataclass(frozen=True, slots=True)
+class LabelHit:
+    """A label found in a line: words [start, end) of the line, and how similar they were (0-1)."""
+
+    ref: LineRef
+    start: int
+    end: int
+    similarity: float
+    label: str
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return self.ref.words[self.start : self.end]
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].bbox[0]
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].bbox[2]
+
+    @property
+    def rest(self) -> tuple[Word, ...]:
+        """The words of the line to the right of the label."""
+        return self.ref.words[self.end :]
+
+
+def similarity(candidate: str, label: str) -> float:
+    """How alike two compacted strings are (0-1); labels of six letters or fewer must match exactly."""
+    if candidate == label:
+        return 1.0
+    if len(label) <= 6 or abs(len(candidate) - len(label)) > max(2, len(label) // 5):
+        return 0.0
+    return fuzz.ratio(candidate, label) / 100.0
+
+
+def _threshold(label: str) -> float:
+    return 0.9 if len(label) < 10 else 0.86
+
+
+def match_in_words(words: Sequence[Word], label: str) -> tuple[int, int, float] | None:
+    """The best run of words matching `label`, as (start, end, similarity), or None."""
+    target = compact(label)
+    if not target:
+        return None
+    best: tuple[int, int, float] | None = None
+    for start in range(len(words)):
+        joined = ""
+        for end in range(start + 1, min(len(words), start + 8) + 1):
+            joined += compact(words[end - 1].text)
+            if len(joined) > len(target) + 3:
+                break
+            score = similarity(joined, target)
+            if score >= _threshold(target) and (best is None or score > best[2]):
+                best = (start, end, score)
+            # a word may carry the label and its value glued together ("Total:12,50")
+            if end == start + 1 and best is None and len(joined) > len(target) and joined.startswith(target):
+                best = (start, end, 0.95)
+        if best is not None and best[2] == 1.0:
+            break
+    return best
+
+
+def find_labels(
+    doc: DocView, labels: Iterable[str], lines: Iterable[LineRef] | None = None
+) -> list[LabelHit]:
+    """Every line where one of `labels` occurs (the best label per line), in reading order."""
+    label_list = [label for label in labels if compact(label)]
+    hits: list[LabelHit] = []
+    for ref in doc.lines if lines is None else lines:
+        line_compact = compact(ref.text)
+        best: LabelHit | None = None
+        for label in label_list:
+            target = compact(label)
+            if len(target) <= 4 and target not in line_compact:
+                continue  # quick reject: short labels must appear verbatim
+            found = match_in_words(ref.words, label)
+            if found and (
+                best is None or (found[2], len(target)) > (best.similarity, len(compact(best.label)))
+            ):
+                best = LabelHit(ref, found[0], found[1], found[2], label)
+        if best is not None:
+            hits.append(best)
+    return hits
+
+
+def strip_label_text(text: str, label: str) -> str:
+    """Remove a leading label and its punctuation from `text` ("Invoice No.: 123" -> "123")."""
+    target = compact(label)
+    consumed = ""
+    for index, char in enumerate(text):
+        if len(consumed) >= len(target):
+            return text[index:].lstrip(" :.#-–|\t")
+        if compact(char):
+            consumed += compact(char)
+    return ""

@@ -1,0 +1,249 @@
+"""List fields (line items): find the table header, cut rows, read each column by its sub-field's type.
+
+The header is the line naming the most sub-fields (by their name, labels or the usual column titles in
+EN/DE/FR/NL). Each word of a row goes to the column whose header is horizontally nearest; a line with
+no number in the numeric columns continues the previous row's text (descriptions spanning two lines).
+The table ends at a totals line, a large vertical gap or the end of the page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from extractd.domain.templates import FieldType, TemplateField
+from extractd.engine.fields.concepts import words_of
+from extractd.engine.fields.document import DocView, LineRef
+from extractd.engine.fields.generic import read_value
+from extractd.engine.fields.labels import compact, match_in_words
+from extractd.engine.fields.parse import find_amounts
+from extractd.engine.types import Word
+
+COLUMN_TITLES: dict[str, tuple[str, ...]] = {
+    "description": (
+        "Description",
+        "Item",
+        "Items",
+        "Article",
+        "Product",
+        "Service",
+        "Details",
+        "Bezeichnung",
+        "Beschreibung",
+        "Artikel",
+        "Leistung",
+        "Artikelbezeichnung",
+        "Désignation",
+        "Libellé",
+        "Description",
+        "Produit",
+        "Omschrijving",
+        "Artikel",
+        "Product",
+        "Activity",
+        "Name",
+    ),
+    "quantity": (
+        "Qty",
+        "Quantity",
+        "Qté",
+        "Quantité",
+        "Menge",
+        "Anzahl",
+        "Anz",
+        "Aantal",
+        "Units",
+        "Hours",
+        "Stk",
+        "Qte",
+    ),
+    "unit_price": (
+        "Unit Price",
+        "Price",
+        "Rate",
+        "Unit Cost",
+        "Einzelpreis",
+        "E-Preis",
+        "Preis",
+        "Stückpreis",
+        "Prix unitaire",
+        "Prix",
+        "PU",
+        "P.U.",
+        "Stukprijs",
+        "Prijs",
+        "Unit price excl",
+    ),
+    "amount": (
+        "Amount",
+        "Total",
+        "Line Total",
+        "Betrag",
+        "Gesamt",
+        "Gesamtpreis",
+        "Summe",
+        "Montant",
+        "Total HT",
+        "Bedrag",
+        "Totaal",
+        "Net",
+        "Netto",
+        "Gesamtbetrag",
+        "Prix total",
+    ),
+}
+_ROLE_PATTERNS = {
+    "quantity": r"qty|quant|menge|anzahl|aantal|count|units|hours|stk|qte",
+    "unit_price": r"unit|price|rate|preis|prix|prijs|each",
+    "amount": r"amount|total|betrag|montant|bedrag|totaal|sum|line",
+    "description": r"desc|item|article|product|name|text|bezeichnung|designation|libell|omschrijving|service",
+}
+_TABLE_END = re.compile(
+    r"^(sub\s?total|total|summe|gesamt|zwischensumme|netto|nettobetrag|montant|sous.total|totaal|subtotaal|"
+    r"amount due|balance|tax|vat|mwst|tva|btw)\b",
+    re.I,
+)
+_NUMERIC = frozenset({FieldType.MONEY, FieldType.DECIMAL, FieldType.INTEGER})
+
+
+def column_role(field: TemplateField) -> str | None:
+    """Which usual column a sub-field is: description, quantity, unit_price or amount (None: by name)."""
+    name = words_of(field.name)
+    for role in ("quantity", "unit_price", "amount", "description"):
+        if re.search(_ROLE_PATTERNS[role], name):
+            return role
+    return None
+
+
+def _titles(field: TemplateField) -> tuple[str, ...]:
+    role = column_role(field)
+    own = (*field.labels, words_of(field.name))
+    return own + (COLUMN_TITLES[role] if role else ())
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    field: TemplateField
+    x0: float
+    x1: float
+
+    @property
+    def centre(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def _header_columns(ref: LineRef, fields: Sequence[TemplateField]) -> list[Column]:
+    columns: list[Column] = []
+    used: set[int] = set()
+    for field in fields:
+        best: tuple[int, int, float] | None = None
+        for title in _titles(field):
+            hit = match_in_words(ref.words, title)
+            if (
+                hit
+                and not used.intersection(range(hit[0], hit[1]))
+                and (best is None or hit[1] - hit[0] > best[1] - best[0])
+            ):
+                best = hit
+        if best is not None:
+            used.update(range(best[0], best[1]))
+            words = ref.words[best[0] : best[1]]
+            columns.append(Column(field, words[0].bbox[0], words[-1].bbox[2]))
+    return sorted(columns, key=lambda c: c.x0)
+
+
+def find_header(doc: DocView, fields: Sequence[TemplateField]) -> tuple[LineRef, list[Column]] | None:
+    """The line that names the most columns (at least two, one of them numeric)."""
+    best: tuple[LineRef, list[Column]] | None = None
+    for ref in doc.lines:
+        if len(ref.words) > 14 or (find_amounts(ref.text) and len(find_amounts(ref.text)) > 1):
+            continue
+        columns = _header_columns(ref, fields)
+        numeric = any(c.field.type in _NUMERIC for c in columns)
+        if len(columns) >= 2 and numeric and (best is None or len(columns) > len(best[1])):
+            best = (ref, columns)
+    return best
+
+
+def _assign(words: Sequence[Word], columns: Sequence[Column]) -> dict[str, list[Word]]:
+    """Each word to the column whose header span is nearest (numbers are often right-aligned under it)."""
+    cells: dict[str, list[Word]] = {}
+    for word in words:
+
+        def distance(column: Column, word: Word = word) -> float:
+            return max(column.x0 - word.bbox[2], word.bbox[0] - column.x1, 0.0) + 0.01 * abs(
+                column.centre - (word.bbox[0] + word.bbox[2]) / 2
+            )
+
+        nearest = min(columns, key=distance)
+        cells.setdefault(nearest.field.name, []).append(word)
+    return cells
+
+
+def _is_item_line(cells: dict[str, list[Word]], columns: Sequence[Column]) -> bool:
+    numeric = [c for c in columns if c.field.type in _NUMERIC]
+    return any(find_amounts(" ".join(w.text for w in cells.get(c.field.name, []))) for c in numeric)
+
+
+def _row_lines(doc: DocView, header: LineRef) -> list[LineRef]:
+    rows: list[LineRef] = []
+    previous = header
+    for ref in doc.lines[header.index + 1 :]:
+        if ref.page != header.page:
+            break
+        gap = ref.bbox[1] - previous.bbox[3]
+        if _TABLE_END.match(ref.text.strip()) or gap > 4 * max(previous.bbox[3] - previous.bbox[1], 6.0):
+            break
+        rows.append(ref)
+        previous = ref
+    return rows
+
+
+def _read_row(texts: dict[str, str], fields: Sequence[TemplateField], doc: DocView) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for field in fields:
+        text = texts.get(field.name, "").strip()
+        row[field.name] = read_value(field, text, doc) if text else None
+    return row
+
+
+def extract_rows(doc: DocView, field: TemplateField) -> tuple[list[dict[str, Any]], LineRef | None]:
+    """The rows of a list field, values parsed by type (None where a column is empty)."""
+    header = find_header(doc, field.fields)
+    if header is None:
+        return [], None
+    ref, columns = header
+    texts: list[dict[str, str]] = []
+    for line in _row_lines(doc, ref):
+        cells = _assign(line.words, columns)
+        joined = {name: " ".join(w.text for w in words) for name, words in cells.items()}
+        if _is_item_line(cells, columns) or not texts:
+            if _is_item_line(cells, columns):
+                texts.append(joined)
+        else:
+            _continue_row(texts[-1], joined, columns)
+    return [_read_row(t, field.fields, doc) for t in texts], ref
+
+
+def _continue_row(row: dict[str, str], more: dict[str, str], columns: Sequence[Column]) -> None:
+    """A line with no numbers adds its text to the previous row's text columns."""
+    for column in columns:
+        extra = more.get(column.field.name, "")
+        if extra and column.field.type not in _NUMERIC:
+            row[column.field.name] = (row.get(column.field.name, "") + " " + extra).strip()
+
+
+def rows_total(rows: Sequence[dict[str, Any]], field: TemplateField) -> Decimal | None:
+    """The sum of the rows' amount column, to check against the net total."""
+    amount = next((f for f in field.fields if column_role(f) == "amount" and f.type in _NUMERIC), None)
+    if amount is None:
+        return None
+    values = [r[amount.name] for r in rows if isinstance(r.get(amount.name), Decimal)]
+    return sum(values, Decimal(0)) if values else None
+
+
+def has_letters(text: str) -> bool:
+    return bool(compact(text)) and bool(re.search(r"[A-Za-zÀ-ÿ]", text))
