@@ -243,3 +243,34 @@ class TransientError(ExtractdError):
     """A temporary fault (storage, database); the job is retried."""
 
     code = "TRANSIENT_ERROR"
+
+
+# --- HTTP plumbing and administration (appended by the service-api helper) ------------------------
+class RouteNotFound(ExtractdError):
+    """No such endpoint."""
+
+    code = "NOT_FOUND"
+
+
+class MethodNotAllowed(ExtractdError):
+    """This endpoint does not accept that HTTP method."""
+
+    code = "METHOD_NOT_ALLOWED"
+
+
+class UnsupportedMediaType(ExtractdError):
+    """Send the request as multipart/form-data or application/json."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class EnvironmentNotFound(ExtractdError):
+    """No such environment."""
+
+    code = "ENVIRONMENT_NOT_FOUND"
+
+
+class ApiKeyNotFound(ExtractdError):
+    """No such API key."""
+
+    code = "API_KEY_NOT_FOUND"

@@ -1,0 +1,146 @@
+"""The one place that maps error codes to HTTP statuses and renders error bodies.
+
+Every failure leaves the API as ``{"success": false, "error": {"code": "UPPER_SNAKE", "message": "…"}}``:
+our own errors, FastAPI/Starlette validation errors, unknown routes, wrong methods, malformed JSON and,
+as a last resort, an unexpected exception (logged, answered 500 without internals).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from extractd.domain import errors
+
+logger = logging.getLogger(__name__)
+
+_STATUS_BY_CODE: dict[str, int] = {
+    # 400: the request itself is wrong.
+    errors.ValidationFailed.code: 400,
+    errors.MalformedJson.code: 400,
+    errors.UnsupportedOption.code: 400,
+    errors.InvalidDeliveryMode.code: 400,
+    errors.WebhookCoverageUnresolved.code: 400,
+    errors.InvalidTemplate.code: 400,
+    errors.InvalidFilter.code: 400,
+    errors.EmptyFile.code: 400,
+    errors.InvalidBase64.code: 400,
+    errors.Unauthorized.code: 401,
+    errors.JobNotFound.code: 404,
+    errors.TemplateNotFound.code: 404,
+    errors.FilterNotFound.code: 404,
+    errors.RouteNotFound.code: 404,
+    errors.EnvironmentNotFound.code: 404,
+    errors.ApiKeyNotFound.code: 404,
+    errors.MethodNotAllowed.code: 405,
+    errors.SyncTimeout.code: 408,
+    errors.TemplateExists.code: 409,
+    errors.FilterExists.code: 409,
+    errors.BuiltinTemplateReadOnly.code: 409,
+    errors.IdempotencyInProgress.code: 409,
+    errors.InvalidTransition.code: 409,
+    errors.ResultNotReady.code: 409,
+    errors.ReviewRequired.code: 409,
+    errors.JobFailed.code: 409,
+    errors.Cancelled.code: 409,
+    errors.ResultExpired.code: 410,
+    errors.FileTooLarge.code: 413,
+    errors.UnsupportedType.code: 415,
+    errors.UnsupportedMediaType.code: 415,
+    # 422: the request was understood but cannot be honoured (the file's content, a reused key).
+    errors.IdempotencyKeyReused.code: 422,
+    errors.CorruptFile.code: 422,
+    errors.PasswordRequired.code: 422,
+    errors.InvalidPassword.code: 422,
+    errors.DocumentTooLarge.code: 422,
+    errors.RateLimited.code: 429,
+    errors.SyncCapacity.code: 429,
+    errors.WorkerLost.code: 503,
+    errors.TransientError.code: 503,
+}
+
+# Statuses documented on every endpoint's OpenAPI description.
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The request is malformed or invalid (VALIDATION_ERROR, MALFORMED_JSON, …).",
+    401: "Missing, invalid or revoked API key (UNAUTHORIZED).",
+    404: "Not found in the caller's environment.",
+    405: "Method not allowed.",
+    408: "The synchronous extraction took too long (SYNC_TIMEOUT).",
+    409: "Conflict with the current state.",
+    410: "The result has expired (RESULT_EXPIRED).",
+    413: "The file is larger than the upload limit (FILE_TOO_LARGE).",
+    415: "Unsupported file or media type.",
+    422: "The request cannot be honoured (file faults, IDEMPOTENCY_KEY_REUSED).",
+    429: "Too many requests; see Retry-After.",
+}
+
+
+def status_for(code: str) -> int:
+    return _STATUS_BY_CODE.get(code, 500)
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"success": False, "error": {"code": code, "message": message}}
+
+
+def error_response(error: errors.ExtractdError) -> JSONResponse:
+    status = status_for(error.code)
+    headers: dict[str, str] = {}
+    if isinstance(error, errors.RateLimited):
+        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after_s)))
+    elif isinstance(error, errors.SyncCapacity):
+        headers["Retry-After"] = "1"
+    if status >= 500:
+        logger.error("request failed with %s: %s", error.code, error.message)
+    return JSONResponse(error_body(error.code, error.message), status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
+    problems = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            return errors.MalformedJson.code, errors.MalformedJson().message
+        location = ".".join(str(part) for part in err.get("loc", ()) if part != "body")
+        problems.append(f"{location or 'body'}: {err.get('msg', 'invalid')}")
+    return errors.ValidationFailed.code, "Invalid request: " + "; ".join(problems)
+
+
+async def _on_extractd_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.ExtractdError)
+    return error_response(exc)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    code, message = _validation_message(exc)
+    return JSONResponse(error_body(code, message), status_code=400)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return error_response(errors.RouteNotFound())
+    if exc.status_code == 405:
+        return error_response(errors.MethodNotAllowed())
+    code = "HTTP_ERROR" if exc.status_code >= 500 else "BAD_REQUEST"
+    return JSONResponse(
+        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=dict(exc.headers or {})
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(error_body("INTERNAL_ERROR", "An unexpected error occurred."), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.ExtractdError, _on_extractd_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

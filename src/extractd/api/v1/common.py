@@ -1,0 +1,84 @@
+"""Pieces every v1 router shares: JSON bodies, the Idempotency-Key header, documented error responses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from extractd.api.errors import ERROR_DESCRIPTIONS
+from extractd.api.v1.schemas import ErrorResponse
+from extractd.domain.errors import FileTooLarge, MalformedJson, UnsupportedMediaType
+from extractd.services.context import ServiceContext
+from extractd.services.idempotency import request_fingerprint, run_once
+
+MAX_JSON_BODY = 1024 * 1024  # templates and filters are small
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Makes the create safe to retry: the same key and request return the first response.",
+    ),
+]
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {"model": ErrorResponse, "description": ERROR_DESCRIPTIONS[status]} for status in statuses
+    }
+
+
+async def read_json_body(request: Request) -> Any:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType("Send the body as application/json.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_JSON_BODY:
+            raise FileTooLarge("The JSON body is larger than 1 MB.")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedJson() from exc
+
+
+JsonBody = Annotated[Any, Depends(read_json_body)]
+
+
+def base_url(request: Request, context: ServiceContext) -> str:
+    return context.settings.public_url or str(request.base_url)
+
+
+async def respond_idempotently(
+    context: ServiceContext,
+    request: Request,
+    environment_id: str,
+    idempotency_key: str | None,
+    fingerprint_content: Any,
+    create: Callable[[], tuple[int, dict[str, Any]]],
+    file_sha256: str | None = None,
+) -> JSONResponse:
+    """Run ``create`` in a worker thread; with an Idempotency-Key, at most once per key (replays: 200)."""
+    if idempotency_key is None:
+        status, body = await run_in_threadpool(create)
+        return JSONResponse(body, status_code=status)
+    fingerprint = request_fingerprint(request.method, request.url.path, fingerprint_content, file_sha256)
+    stored = await run_in_threadpool(
+        run_once,
+        context.sessions,
+        context.settings.idempotency_ttl,
+        environment_id,
+        idempotency_key,
+        fingerprint,
+        create,
+    )
+    if stored.replayed:
+        return JSONResponse(stored.body, status_code=200, headers={"X-Idempotent-Replay": "true"})
+    return JSONResponse(stored.body, status_code=stored.status)

@@ -1,0 +1,56 @@
+"""/api/v1/extractFields: the synchronous endpoint; creates a job through the same path and waits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from extractd.api.deps import Context, CurrentCaller
+from extractd.api.v1.common import IdempotencyKey, error_responses, respond_idempotently
+from extractd.api.v1.extraction_jobs import parse_job_request
+from extractd.api.v1.schemas import ExtractFieldsForm, ExtractFieldsJson, ExtractFieldsResponse, body_ref
+from extractd.api.v1.uploads import read_create_request
+from extractd.services import jobs
+
+router = APIRouter(prefix="/api/v1", tags=["synchronous extraction"])
+
+
+@router.post(
+    "/extractFields",
+    summary="Extract fields synchronously",
+    response_model=None,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {"schema": body_ref(ExtractFieldsForm)},
+                "application/json": {"schema": body_ref(ExtractFieldsJson)},
+            },
+        }
+    },
+    responses={
+        200: {"model": ExtractFieldsResponse, "description": "The extracted documents."},
+        **error_responses(400, 401, 404, 408, 409, 413, 415, 422, 429),
+    },
+)
+async def extract_fields(
+    request: Request, context: Context, caller: CurrentCaller, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    raw = await read_create_request(request, context.settings.max_upload_bytes)
+    job_request = parse_job_request(raw, sync=True)
+
+    def run() -> tuple[int, dict[str, Any]]:
+        _, data = jobs.extract_sync(context, caller.environment_id, job_request, raw.upload)
+        return 200, {"success": True, "data": data}
+
+    return await respond_idempotently(
+        context,
+        request,
+        caller.environment_id,
+        idempotency_key,
+        job_request.fingerprint_fields() | {"filename": raw.upload.filename},
+        run,
+        file_sha256=raw.upload.sha256,
+    )

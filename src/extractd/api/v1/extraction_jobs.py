@@ -1,0 +1,107 @@
+"""/api/v1/extraction-jobs: create (async), status, result. Thin: parsing here, logic in services.
+
+A job id that is not a UUID answers 404 JOB_NOT_FOUND, exactly like an unknown id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from extractd.api.deps import Context, CurrentCaller
+from extractd.api.v1 import job_fields, render
+from extractd.api.v1.common import IdempotencyKey, base_url, error_responses, respond_idempotently
+from extractd.api.v1.schemas import (
+    CreateJobForm,
+    CreateJobJson,
+    JobCreatedResponse,
+    JobResultResponse,
+    JobStatusResponse,
+    body_ref,
+)
+from extractd.api.v1.uploads import RawCreateRequest, read_create_request
+from extractd.services import jobs
+from extractd.services.jobs import JobRequest
+from extractd.services.rate_limit import check_poll_rate
+
+router = APIRouter(prefix="/api/v1/extraction-jobs", tags=["extraction jobs"])
+
+CREATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": body_ref(CreateJobForm)},
+            "application/json": {"schema": body_ref(CreateJobJson)},
+        },
+    }
+}
+
+
+def parse_job_request(raw: RawCreateRequest, sync: bool) -> JobRequest:
+    if raw.form_fields is not None:
+        return job_fields.from_form(raw.form_fields, sync=sync)
+    return job_fields.from_json(raw.json_fields or {}, sync=sync)
+
+
+@router.post(
+    "",
+    status_code=202,
+    summary="Create an extraction job",
+    response_model=None,
+    openapi_extra=CREATE_BODY,
+    responses={
+        202: {"model": JobCreatedResponse, "description": "The job is queued."},
+        200: {
+            "model": JobCreatedResponse,
+            "description": "Replay of an Idempotency-Key (X-Idempotent-Replay).",
+        },
+        **error_responses(400, 401, 404, 409, 413, 415, 422),
+    },
+)
+async def create_extraction_job(
+    request: Request, context: Context, caller: CurrentCaller, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    raw = await read_create_request(request, context.settings.max_upload_bytes)
+    job_request = parse_job_request(raw, sync=False)
+    url = base_url(request, context)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        job = jobs.create_job(context, caller.environment_id, job_request, raw.upload)
+        return 202, render.created_body(job, url, context.settings)
+
+    return await respond_idempotently(
+        context,
+        request,
+        caller.environment_id,
+        idempotency_key,
+        job_request.fingerprint_fields() | {"filename": raw.upload.filename},
+        create,
+        file_sha256=raw.upload.sha256,
+    )
+
+
+@router.get(
+    "/{job_id}",
+    summary="Get a job's status",
+    response_model=JobStatusResponse,
+    responses=error_responses(401, 404, 429),
+)
+def get_extraction_job(
+    job_id: str, request: Request, context: Context, caller: CurrentCaller
+) -> dict[str, Any]:
+    job = jobs.get_job(context, caller.environment_id, job_id)
+    check_poll_rate(context.poll_counter, context.settings, job.id)
+    return render.status_body(job, base_url(request, context), context.settings)
+
+
+@router.get(
+    "/{job_id}/result",
+    summary="Get a job's result",
+    response_model=JobResultResponse,
+    responses=error_responses(401, 404, 409, 410),
+)
+def get_extraction_job_result(job_id: str, context: Context, caller: CurrentCaller) -> dict[str, Any]:
+    job, data = jobs.get_result(context, caller.environment_id, job_id)
+    return render.result_body(job, data)

@@ -1,0 +1,321 @@
+"""Pydantic models describing the v1 requests and responses in /openapi.json and /docs.
+
+Request bodies are parsed by ``uploads`` / ``job_fields`` / the services (so every rule answers with its
+own error code); these models document them. Response bodies are rendered from these models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable UPPER_SNAKE error code.", examples=["TEMPLATE_NOT_FOUND"])
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    success: Literal[False] = False
+    error: ErrorDetail
+
+
+# --- create-job requests (documentation of the two encodings) ------------------------------------
+class _JobFieldsDoc(BaseModel):
+    templateName: str | None = Field(
+        None, description="Template to extract with (required unless filterName)."
+    )
+    filterName: str | None = Field(None, description="Filter routing each document to a template.")
+    documentSplitting: bool = Field(False, description="Cut a multi-document file into documents.")
+    returnDocuments: bool = Field(False, description="Return each document as a base64 PDF.")
+    returnText: bool = Field(False, description="Return each document's text.")
+    schemaChunking: Literal["auto", "combined"] = "auto"
+    password: str | None = Field(None, description="Password of an encrypted PDF.")
+    returnBoundingBoxes: bool | None = Field(
+        None, description="Deprecated: accepted and ignored.", deprecated=True
+    )
+
+
+class _AsyncFieldsDoc(_JobFieldsDoc):
+    documentReview: int | None = Field(
+        None,
+        ge=1,
+        le=99,
+        description="Hold the result for review when a field's confidence×100 is below this.",
+    )
+    deliveryMode: Literal["poll", "webhook"] = "poll"
+
+
+class CreateJobForm(_AsyncFieldsDoc):
+    """multipart/form-data: `file` plus the fields; booleans as true/false/1/0."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: bytes = Field(
+        description="The document (PDF, image, DOCX, XML, text).", json_schema_extra={"format": "binary"}
+    )
+
+
+class DeliveryDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["poll", "webhook"]
+
+
+class CreateJobJson(_AsyncFieldsDoc):
+    """application/json: `file` as base64 or a `data:` URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str = Field(description="The document as base64, or a data:<type>;base64,<data> URL.")
+    filename: str | None = Field(None, max_length=500)
+    delivery: DeliveryDoc | None = Field(None, description="Alias of deliveryMode.")
+
+
+class ExtractFieldsForm(_JobFieldsDoc):
+    model_config = ConfigDict(extra="forbid")
+
+    file: bytes = Field(json_schema_extra={"format": "binary"})
+
+
+class ExtractFieldsJson(_JobFieldsDoc):
+    model_config = ConfigDict(extra="forbid")
+
+    file: str = Field(description="The document as base64, or a data: URL.")
+    filename: str | None = Field(None, max_length=500)
+
+
+# --- job responses -------------------------------------------------------------------------------
+class CreatedJob(BaseModel):
+    id: str
+    status: Literal["queued"] = "queued"
+    statusUrl: str
+    retryAfterMs: int
+
+
+class JobCreatedResponse(BaseModel):
+    success: Literal[True] = True
+    job: CreatedJob
+
+
+class JobError(BaseModel):
+    message: str
+    code: str
+
+
+class QueuedJob(BaseModel):
+    id: str
+    status: Literal["queued", "processing"]
+    progress: int = Field(ge=0, le=100)
+    retryAfterMs: int
+
+
+class ReviewJob(BaseModel):
+    id: str
+    status: Literal["review_required"]
+    reviewRequiredAt: datetime | None
+    reviewThreshold: int | None
+    reviewFlaggedFieldCount: int
+    resultAvailable: Literal[False] = False
+    retryAfterMs: int
+
+
+class CompletedJob(BaseModel):
+    id: str
+    status: Literal["completed"]
+    completedAt: datetime | None
+    resultAvailable: bool
+    resultUrl: str
+
+
+class FailedJob(BaseModel):
+    id: str
+    status: Literal["failed"]
+    failedAt: datetime | None
+    error: JobError
+
+
+class JobStatusResponse(BaseModel):
+    success: Literal[True] = True
+    job: QueuedJob | ReviewJob | CompletedJob | FailedJob
+
+
+class ExtractedDocument(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    extracted: bool
+    documentName: str | None
+    usedTemplateName: str | None
+    sourcePages: list[int]
+    averageDocumentConfidence: float
+    content: dict[str, Any] | None
+    fieldConfidence: dict[str, Any] | None = None
+    fieldDetails: dict[str, Any] | None = None
+    message: str | None = None
+    reason: str | None = None
+    returnedText: str | None = None
+    returnedDocumentBase64: str | None = None
+
+
+class ResultData(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    completionTime: str
+    originalName: str
+    processedPages: int
+    documents: list[ExtractedDocument]
+
+
+class ResultJob(BaseModel):
+    id: str
+    status: Literal["completed"]
+    completedAt: datetime | None
+
+
+class JobResultResponse(BaseModel):
+    success: Literal[True] = True
+    job: ResultJob
+    data: ResultData
+
+
+class ExtractFieldsResponse(BaseModel):
+    success: Literal[True] = True
+    data: ResultData
+
+
+# --- templates -----------------------------------------------------------------------------------
+class TemplateFieldDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(max_length=200, description="Field name; spaces become `_`.")
+    type: Literal[
+        "text",
+        "integer",
+        "decimal",
+        "money",
+        "boolean",
+        "date",
+        "enum",
+        "list",
+        "section",
+        "currency",
+        "email",
+        "phone",
+        "iban",
+    ] = "text"
+    description: str = Field("", max_length=2000)
+    labels: list[str] = Field(default_factory=list, description="Optional synonyms, any language.")
+    required: bool = False
+    pattern: str | None = Field(None, description="A regular expression the value must match.")
+    values: list[str] = Field(default_factory=list, description="The allowed values of an enum.")
+    dateFormat: str = Field("YYYY-MM-DD", description="Tokens YYYY YY MMMM MMM MM M DD D.")
+    fields: list[TemplateFieldDoc] = Field(
+        default_factory=list, description="Sub-fields of a list or section."
+    )
+
+
+class TemplateDefinition(BaseModel):
+    """A template in the format of DESIGN.md §5."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    fields: list[TemplateFieldDoc] = Field(min_length=1)
+
+
+class TemplateUpdate(BaseModel):
+    """A new version of a template; `name`, when given, must be the template's name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    description: str = ""
+    fields: list[TemplateFieldDoc] = Field(min_length=1)
+
+
+class TemplateOut(BaseModel):
+    name: str
+    description: str
+    fields: list[dict[str, Any]]
+    version: int
+    builtin: bool
+    createdAt: datetime | None
+    updatedAt: datetime | None
+
+
+class TemplateResponse(BaseModel):
+    success: Literal[True] = True
+    template: TemplateOut
+
+
+class TemplateListResponse(BaseModel):
+    success: Literal[True] = True
+    templates: list[TemplateOut]
+
+
+# --- filters -------------------------------------------------------------------------------------
+class FilterRuleDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documentName: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    extract: bool = True
+    templateName: str | None = Field(None, description="Required unless extract is false.")
+
+
+class FilterDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    rules: list[FilterRuleDoc] = Field(min_length=1)
+
+
+class FilterUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    description: str = ""
+    rules: list[FilterRuleDoc] = Field(min_length=1)
+
+
+class FilterOut(BaseModel):
+    name: str
+    description: str
+    rules: list[FilterRuleDoc]
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class FilterResponse(BaseModel):
+    success: Literal[True] = True
+    filter: FilterOut
+
+
+class FilterListResponse(BaseModel):
+    success: Literal[True] = True
+    filters: list[FilterOut]
+
+
+class DeletedResponse(BaseModel):
+    success: Literal[True] = True
+
+
+# Models only referenced from hand-written request bodies; app.py adds them to the OpenAPI components.
+DOCUMENTED_REQUEST_MODELS: tuple[type[BaseModel], ...] = (
+    CreateJobForm,
+    CreateJobJson,
+    ExtractFieldsForm,
+    ExtractFieldsJson,
+    TemplateDefinition,
+    TemplateUpdate,
+    FilterDefinition,
+    FilterUpdate,
+)
+
+
+def body_ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}

@@ -1,0 +1,1 @@
+"""Use cases both API dialects call. Repositories, blobs and the queue are passed in, never global."""

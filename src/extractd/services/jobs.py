@@ -1,0 +1,247 @@
+"""The extraction-job use cases: create (async), status, result, and the synchronous wait."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from extractd.domain import errors
+from extractd.domain.errors import (
+    ExtractdError,
+    JobFailed,
+    JobNotFound,
+    ResultExpired,
+    ResultNotReady,
+    ReviewRequired,
+    SyncCapacity,
+    SyncTimeout,
+    ValidationFailed,
+)
+from extractd.domain.jobs import JobStatus
+from extractd.engine.sniff import sniff_type
+from extractd.services import filters, templates
+from extractd.services.context import ServiceContext
+from extractd.services.webhook_coverage import ensure_webhook_coverage
+from extractd.store.db import transaction
+from extractd.store.models import Document, Job
+from extractd.store.repositories import (
+    DocumentsRepository,
+    JobsRepository,
+    ResultsRepository,
+    document_blob_key,
+)
+
+logger = logging.getLogger(__name__)
+
+SYNC_POLL_INTERVAL_S = 0.1
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What to extract and how: the fields of a create request, already validated for shape."""
+
+    template_name: str | None = None
+    filter_name: str | None = None
+    document_splitting: bool = False
+    return_documents: bool = False
+    return_text: bool = False
+    document_review: int | None = None
+    schema_chunking: str = "auto"
+    password: str | None = None
+    delivery_mode: str = "poll"
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Upload:
+    content: bytes
+    filename: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def _engine_options(request: JobRequest) -> dict[str, Any]:
+    # The keys the worker reads back into EngineOptions (helper D's worker).
+    return {
+        "password": request.password,
+        "documentSplitting": request.document_splitting,
+        "returnDocuments": request.return_documents,
+        "returnText": request.return_text,
+        "schemaChunking": request.schema_chunking,
+    }
+
+
+def _pin_definitions(
+    ctx: ServiceContext, session: Any, environment_id: str, job: Job, request: JobRequest
+) -> None:
+    """Copy what the job will run with into the job, so later template edits never change it."""
+    if request.filter_name:
+        job.filter_name = request.filter_name
+        job.filter_definition = filters.resolve(session, environment_id, request.filter_name)
+    else:
+        assert request.template_name is not None
+        job.template_name = request.template_name
+        job.template_version, job.template_definition = templates.resolve(
+            session, environment_id, request.template_name
+        )
+
+
+def create_job(
+    ctx: ServiceContext, environment_id: str, request: JobRequest, upload: Upload, dialect: str = "v1"
+) -> Job:
+    """Validate, store the document, create the queued job, dispatch it; the job row is returned."""
+    if bool(request.template_name) == bool(request.filter_name):
+        raise ValidationFailed("Give exactly one of templateName or filterName.")
+    content_type = sniff_type(upload.content)
+    if request.delivery_mode == "webhook":
+        ensure_webhook_coverage(ctx.webhook_subscriptions, environment_id)
+    now = datetime.now(UTC)
+    document_id = str(uuid.uuid4())
+    blob_key = document_blob_key(environment_id, document_id)
+    with transaction(ctx.sessions) as session:
+        job = Job(
+            environment_id=environment_id,
+            document_id=document_id,
+            status=JobStatus.QUEUED.value,
+            dialect=dialect,
+            options=_engine_options(request),
+            document_review=request.document_review,
+            delivery_mode=request.delivery_mode,
+            created_at=now,
+            queued_at=now,
+        )
+        _pin_definitions(ctx, session, environment_id, job, request)
+        # Bytes first: a job row must never point at a blob that is not there.
+        ctx.blobs.put(blob_key, upload.content)
+        DocumentsRepository(session).add(
+            Document(
+                id=document_id,
+                environment_id=environment_id,
+                blob_key=blob_key,
+                filename=upload.filename[:500],
+                content_type=content_type,
+                size=len(upload.content),
+                sha256=upload.sha256,
+                created_at=now,
+            )
+        )
+        JobsRepository(session).add(job)
+    _dispatch(ctx, job.id)
+    return job
+
+
+def _dispatch(ctx: ServiceContext, job_id: str) -> None:
+    try:
+        ctx.queue.dispatch(job_id)
+    except Exception:
+        # The job is safely queued in the database; the reaper dispatches queued jobs nobody took.
+        logger.exception("could not dispatch job %s; the reaper will retry", job_id)
+
+
+def _valid_job_id(job_id: str) -> str:
+    # Any non-UUID id answers 404 like any unknown id: the id alone reveals nothing.
+    try:
+        return str(uuid.UUID(job_id))
+    except ValueError:
+        raise JobNotFound() from None
+
+
+def get_job(ctx: ServiceContext, environment_id: str, job_id: str) -> Job:
+    with ctx.sessions() as session:
+        job = JobsRepository(session).get(_valid_job_id(job_id), environment_id)
+        if job is None:
+            raise JobNotFound()
+        return job
+
+
+def result_available(job: Job, now: datetime) -> bool:
+    if job.result_purged_at is not None:
+        return False
+    return job.result_expires_at is None or job.result_expires_at >= now
+
+
+def _ensure_result_ready(job: Job, now: datetime) -> None:
+    status = JobStatus(job.status)
+    if status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        raise JobFailed(f"The job failed ({job.error_code}): {job.error_message or ''}".strip())
+    if status is JobStatus.REVIEW_REQUIRED:
+        raise ReviewRequired()
+    if status is not JobStatus.COMPLETED:
+        raise ResultNotReady()
+    if not result_available(job, now):
+        raise ResultExpired()
+
+
+def get_result(ctx: ServiceContext, environment_id: str, job_id: str) -> tuple[Job, dict[str, Any]]:
+    """The job and its result payload; reading never consumes it."""
+    now = datetime.now(UTC)
+    with ctx.sessions() as session:
+        job = JobsRepository(session).get(_valid_job_id(job_id), environment_id)
+        if job is None:
+            raise JobNotFound()
+        _ensure_result_ready(job, now)
+        result = ResultsRepository(session).get(job.id)
+        if result is None:
+            # Completed but purged between the two reads, or purged by the reaper: gone for good.
+            raise ResultExpired()
+        return job, result.data
+
+
+_ERRORS_BY_CODE: dict[str, type[ExtractdError]] = {
+    cls.code: cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, ExtractdError)
+}
+
+
+def failure_error(job: Job) -> ExtractdError:
+    """The error a failed job ended with, as the exception of its code (file faults answer 422)."""
+    error_class = _ERRORS_BY_CODE.get(job.error_code or "", errors.ExtractionFailed)
+    return error_class(job.error_message or None)
+
+
+def extract_sync(
+    ctx: ServiceContext, environment_id: str, request: JobRequest, upload: Upload
+) -> tuple[Job, dict[str, Any]]:
+    """Create a job and wait for its result, holding one of the EXTRACTD_SYNC_SLOTS while waiting."""
+    if not ctx.sync_slots.acquire(blocking=False):
+        raise SyncCapacity()
+    try:
+        job = create_job(ctx, environment_id, request, upload)
+        return _wait_for_result(ctx, environment_id, job.id, time.monotonic() + ctx.settings.sync_timeout_s)
+    finally:
+        ctx.sync_slots.release()
+
+
+def _wait_for_result(
+    ctx: ServiceContext, environment_id: str, job_id: str, deadline: float
+) -> tuple[Job, dict[str, Any]]:
+    while True:
+        job = get_job(ctx, environment_id, job_id)
+        status = JobStatus(job.status)
+        if status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            raise failure_error(job)
+        if status in (JobStatus.COMPLETED, JobStatus.REVIEW_REQUIRED):
+            return job, _completed_result(ctx, environment_id, job)
+        if time.monotonic() >= deadline:
+            raise SyncTimeout(
+                f"The extraction took longer than {ctx.settings.sync_timeout_s:g} s; it continues as job "
+                f"{job_id}: GET /api/v1/extraction-jobs/{job_id}",
+                job_id=job_id,
+            )
+        time.sleep(SYNC_POLL_INTERVAL_S)
+
+
+def _completed_result(ctx: ServiceContext, environment_id: str, job: Job) -> dict[str, Any]:
+    with ctx.sessions() as session:
+        result = ResultsRepository(session).get(job.id)
+    if result is None:
+        raise ResultExpired()
+    return result.data

@@ -1,0 +1,102 @@
+"""Templates of an environment plus the built-ins every environment sees (read-only).
+
+Definitions are stored normalised (``Template.to_json()``), so what a client reads back is what the
+engine will run with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from extractd.domain.errors import BuiltinTemplateReadOnly, InvalidTemplate, TemplateExists, TemplateNotFound
+from extractd.domain.templates import Template, parse_template
+from extractd.store.repositories import templates as template_rows
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    name: str
+    definition: dict[str, Any]
+    version: int
+    builtin: bool
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def _builtins() -> dict[str, Template]:
+    # Imported on use: the engine's field package is heavy and only templates need it here.
+    from extractd.engine.fields import builtin_templates
+
+    return builtin_templates()
+
+
+def _builtin_view(template: Template) -> TemplateView:
+    return TemplateView(name=template.name, definition=template.to_json(), version=1, builtin=True)
+
+
+def list_templates(session: Session, environment_id: str) -> list[TemplateView]:
+    views = [_builtin_view(template) for template in _builtins().values()]
+    for row in template_rows.list_for(session, environment_id):
+        views.append(
+            TemplateView(row.name, row.definition, row.version, False, row.created_at, row.updated_at)
+        )
+    return views
+
+
+def get_template(session: Session, environment_id: str, name: str) -> TemplateView:
+    builtin = _builtins().get(name)
+    if builtin is not None:
+        return _builtin_view(builtin)
+    row = template_rows.get_by_name(session, environment_id, name)
+    if row is None:
+        raise TemplateNotFound(f"No template named {name!r}.")
+    return TemplateView(row.name, row.definition, row.version, False, row.created_at, row.updated_at)
+
+
+def exists(session: Session, environment_id: str, name: str) -> bool:
+    return name in _builtins() or template_rows.get_by_name(session, environment_id, name) is not None
+
+
+def create_template(session: Session, environment_id: str, data: Any) -> TemplateView:
+    template = parse_template(data)
+    if template.name in _builtins():
+        raise BuiltinTemplateReadOnly(f"{template.name!r} is a built-in template; choose another name.")
+    if template_rows.get_by_name(session, environment_id, template.name) is not None:
+        raise TemplateExists(f"A template named {template.name!r} exists already.")
+    row = template_rows.create(session, environment_id, template.name, template.to_json())
+    return TemplateView(row.name, row.definition, row.version, False, row.created_at, row.updated_at)
+
+
+def update_template(session: Session, environment_id: str, name: str, data: Any) -> TemplateView:
+    """A new version of the template; the body's name, when given, must be the same name."""
+    if name in _builtins():
+        raise BuiltinTemplateReadOnly()
+    row = template_rows.get_by_name(session, environment_id, name)
+    if row is None:
+        raise TemplateNotFound(f"No template named {name!r}.")
+    if isinstance(data, dict) and "name" not in data:
+        data = {**data, "name": name}
+    template = parse_template(data)
+    if template.name != name:
+        raise InvalidTemplate("The template's name cannot change; create a new template instead.")
+    row = template_rows.add_version(session, row, template.to_json())
+    return TemplateView(row.name, row.definition, row.version, False, row.created_at, row.updated_at)
+
+
+def delete_template(session: Session, environment_id: str, name: str) -> None:
+    if name in _builtins():
+        raise BuiltinTemplateReadOnly()
+    row = template_rows.get_by_name(session, environment_id, name)
+    if row is None:
+        raise TemplateNotFound(f"No template named {name!r}.")
+    template_rows.delete(session, row)
+
+
+def resolve(session: Session, environment_id: str, name: str) -> tuple[int, dict[str, Any]]:
+    """The version and definition a job pins: later edits of the template never change a queued job."""
+    view = get_template(session, environment_id, name)
+    return view.version, view.definition
