@@ -186,3 +186,13 @@ class IdempotencyRecord(Base):
     response_body: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RateLimitCounter(Base):
+    """Fixed-window request counters shared by every API process (added by the service-api helper)."""
+
+    __tablename__ = "rate_limit_counters"
+
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)  # "<what>:<id>:<window number>"
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
