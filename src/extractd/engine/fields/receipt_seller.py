@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from extractd.engine.fields.parse import find_dates
 from extractd.engine.fields.receipt_text import ReceiptLine, has_any, letters_of, min_confidence
 from extractd.engine.types import BBox, Candidate
 
@@ -30,10 +31,85 @@ _NOT_NAME = (
 # Lines that end the address block: contact details, tax ids, document data.
 _ADDRESS_STOP = (
     "TEL", "FAX", "PHONE", "HP", "GST", "EMAIL", "MAIL", "WWW", "HTTP", "INVOICE", "RECEIPT", "DATE",
-    "CASHIER", "TAXID", "SST", "REGNO", "CONTACT", "WEBSITE", "OPEN", "HOURS", "TABLE", "BILL",
+    "CASHIER", "TAXID", "SST", "REGNO", "CONTACT", "WEBSITE", "OPEN", "HOURS", "TABLE", "BILL", "INV",
 )  # fmt: skip
+# Words that mark a line as part of a (Malaysian or English) postal address.
+_ADDRESS_WORDS = frozenset(
+    [
+        "JALAN",
+        "JLN",
+        "LORONG",
+        "LRG",
+        "TAMAN",
+        "TMN",
+        "LOT",
+        "NO",
+        "BANDAR",
+        "KAWASAN",
+        "PERINDUSTRIAN",
+        "SEKSYEN",
+        "BATU",
+        "KAMPUNG",
+        "KG",
+        "PERSIARAN",
+        "LEBUH",
+        "LEBUHRAYA",
+        "JAYA",
+        "BLOK",
+        "BLOCK",
+        "FLOOR",
+        "FLR",
+        "LEVEL",
+        "ROAD",
+        "RD",
+        "STREET",
+        "AVENUE",
+        "PLAZA",
+        "MALL",
+        "CENTRE",
+        "KOMPLEKS",
+        "WISMA",
+        "MENARA",
+        "OFF",
+        "SUITE",
+        "UNIT",
+        "SELANGOR",
+        "JOHOR",
+        "KUALA",
+        "LUMPUR",
+        "PERAK",
+        "PENANG",
+        "PULAU",
+        "PINANG",
+        "KEDAH",
+        "MELAKA",
+        "MALACCA",
+        "PAHANG",
+        "SABAH",
+        "SARAWAK",
+        "KELANTAN",
+        "TERENGGANU",
+        "NEGERI",
+        "SEMBILAN",
+        "PERLIS",
+        "PUTRAJAYA",
+        "LABUAN",
+        "MALAYSIA",
+        "DARUL",
+        "EHSAN",
+        "TAKZIM",
+        "BAHRU",
+        "PETALING",
+        "SHAH",
+        "ALAM",
+        "KLANG",
+        "CHERAS",
+        "PUCHONG",
+        "SUBANG",
+    ]
+)
 # A registration number: `(519537-X)`, `JM0325965-V`, `CO. NO. 113825-W`, `BR NO: 0195932-X`.
-_REGISTRATION = re.compile(r"\(?\b(?:[A-Z]{0,3}\d{4,}-?[A-Z]|\d{6,})\b\)?\s*$")
+_REGISTRATION = re.compile(r"\(?\b(?:[A-Z]{0,3}\d{4,}[- ]?[A-Z]|\d{6,})\b\)?\s*$")
 _REGISTRATION_LINE = re.compile(
     r"^\W*(?:(?:CO|COMPANY|BR|ROC|REG)\W*(?:NO|REG)?\W*)?[A-Z]{0,3}\d{4,}-?[A-Z]?\W*$"
 )
@@ -43,14 +119,30 @@ _MAX_HEADER_LINES = 8
 
 
 def _strip_registration(text: str) -> str:
+    text = text.strip().rstrip(",.;:")
     text = re.sub(
         r"\((?:CO\.?\s*(?:NO|REG)\.?|ROC|REG\.?\s*NO\.?)[^)]*\)?\s*$", "", text, flags=re.IGNORECASE
     )
     return _REGISTRATION.sub("", text).strip(" -,")
 
 
+_LEGAL_FORMS = ("SDNBHD", "BHD", "BERHAD", "SB", "LTD", "LIMITED", "PLT", "INC", "LLC", "GMBH")
+
+
 def _ends_with_form(letters: str) -> bool:
     return any(letters.endswith(form) for form in _COMPANY_FORMS)
+
+
+def _without_forms(letters: str) -> str:
+    """`RESTAURANTSDNBHD` → ``: the letters left once trailing company forms are taken off."""
+    stripped = True
+    while stripped and letters:
+        stripped = False
+        for form in _COMPANY_FORMS:
+            if letters.endswith(form):
+                letters, stripped = letters[: -len(form)], True
+                break
+    return letters
 
 
 def _name_score(line: ReceiptLine, rank: int, tallest: float) -> float:
@@ -61,14 +153,18 @@ def _name_score(line: ReceiptLine, rank: int, tallest: float) -> float:
         return 0.0
     letter_share = len(letters) / max(len(text.replace(" ", "")), 1)
     score = 1.0 + letter_share - 0.25 * rank
-    if _ends_with_form(letters) or has_any(letters, ("SDNBHD", "SB")):
-        score += 1.5
+    if any(letters.endswith(form) for form in _LEGAL_FORMS):
+        score += 2.0
+    elif _ends_with_form(letters):
+        score += 1.2
     elif has_any(letters, _COMPANY_FORMS):
-        score += 0.7
+        score += 0.5
     if tallest and line.height >= 0.9 * tallest:
         score += 0.5
     if ":" in text:
         score -= 0.7
+    if len(set(re.findall(r"[A-Z]+", text.upper())) & _ADDRESS_WORDS) >= 2:
+        score -= 1.0  # an address line that happens to name a business kind
     return score
 
 
@@ -77,13 +173,20 @@ def _header(lines: Sequence[ReceiptLine]) -> list[ReceiptLine]:
     return [line for line in lines if line.page == first_page][:_MAX_HEADER_LINES]
 
 
-def _name_span(header: Sequence[ReceiptLine], start: int) -> list[ReceiptLine]:
-    """The name line, plus the next one when the name wraps (the company form is on the next line)."""
+def _name_span(header: Sequence[ReceiptLine], start: int, scores: Sequence[float]) -> list[ReceiptLine]:
+    """The name line, plus its other half when the name wraps over two lines."""
     first = header[start]
-    if start + 1 < len(header) and not _ends_with_form(letters_of(_strip_registration(first.text))):
+    letters = letters_of(_strip_registration(first.text))
+    if start > 0 and scores[start - 1] > 0 and len(_without_forms(letters)) <= 4:
+        return [header[start - 1], first]  # `RESTAURANT SDN BHD` under `LIAN CHI PU TIAN VEGETARIAN`
+    if start + 1 < len(header) and not _ends_with_form(letters):
         following = header[start + 1]
-        letters = letters_of(_strip_registration(following.text))
-        if _ends_with_form(letters) and not has_any(following.letters, _NOT_NAME) and len(letters) <= 24:
+        following_letters = letters_of(_strip_registration(following.text))
+        if (
+            _ends_with_form(following_letters)
+            and len(_without_forms(following_letters)) <= 4
+            and not has_any(following.letters, _NOT_NAME)
+        ):
             return [first, following]
     return [first]
 
@@ -102,17 +205,31 @@ def seller_name_span(lines: Sequence[ReceiptLine]) -> tuple[list[ReceiptLine], f
     """The lines holding the merchant's name and how sure we are of them (empty when none fits)."""
     header = _header(lines)
     tallest = max((line.height for line in header), default=0.0)
-    scored = [(_name_score(line, rank, tallest), rank) for rank, line in enumerate(header)]
-    scored = [item for item in scored if item[0] > 0]
-    if not scored:
+    scores = [_name_score(line, rank, tallest) for rank, line in enumerate(header)]
+    ranked = sorted((item for item in enumerate(scores) if item[1] > 0), key=lambda item: -item[1])
+    if not ranked:
         return [], 0.0
-    scored.sort(key=lambda item: -item[0])
-    best, rank = scored[0]
-    margin = best - scored[1][0] if len(scored) > 1 else 1.0
-    span = _name_span(header, rank)
+    rank, best = ranked[0]
+    margin = best - ranked[1][1] if len(ranked) > 1 else 1.0
+    span = _name_span(header, rank, scores)
     has_form = _ends_with_form(letters_of(_strip_registration(span[-1].text)))
     probability = 0.45 + (0.25 if has_form else 0.0) + 0.1 * min(margin, 1.5)
     return span, min(0.95, probability * max(0.5, min(min_confidence(line) for line in span)))
+
+
+def _fix_name_lookalikes(text: str) -> str:
+    """`URBAN 1DEA` → `URBAN IDEA`: a lone 1/0 inside a word of capitals is the letter I/O."""
+
+    def fix(match: re.Match[str]) -> str:
+        token = match.group(0)
+        return token.replace("1", "I").replace("0", "O")
+
+    return re.sub(r"\b(?=[A-Z]*[01][A-Z]*\b)(?=(?:[01]?[A-Z]){3})[A-Z]*[01][A-Z]*\b", fix, text)
+
+
+def _owner_prefix_removed(text: str) -> str:
+    """`DIMILIKI: BANH MI CAFE SDN BHD` → the name after a label."""
+    return text.split(":", 1)[1].strip() if ":" in text else text
 
 
 def find_seller_name(lines: Sequence[ReceiptLine]) -> list[Candidate]:
@@ -120,14 +237,38 @@ def find_seller_name(lines: Sequence[ReceiptLine]) -> list[Candidate]:
     if not span:
         return []
     name = " ".join(_strip_registration(line.text) for line in span)
+    name = _fix_name_lookalikes(name)
     return [Candidate(name, probability, span[0].page, _span_bbox(span), name, "receipt_name")]
 
 
 def _is_address_stop(line: ReceiptLine) -> bool:
     words = set(re.findall(r"[A-Z]+", line.text.upper()))
-    if words & set(_ADDRESS_STOP) or has_any(line.letters, ("GSTID", "GSTNO", "GSTREG", "TAXINVOICE")):
+    if words & set(_ADDRESS_STOP) or any(line.letters.startswith(w) for w in ("TEL", "FAX", "GST", "EMAIL")):
         return True
-    return bool(_PHONE.search(line.text))
+    return bool(_PHONE.search(line.text)) or bool(find_dates(line.text))
+
+
+def _looks_like_address(line: ReceiptLine) -> bool:
+    words = set(re.findall(r"[A-Z]+", line.text.upper()))
+    return bool(words & _ADDRESS_WORDS) or bool(_POSTCODE.search(line.text))
+
+
+def _address_block(candidates: Sequence[ReceiptLine]) -> list[ReceiptLine]:
+    """The first run of address lines: it starts at a line that looks like an address and goes on to a
+    stop line, or to the line after the postcode unless that one still looks like an address."""
+    block: list[ReceiptLine] = []
+    postcode_seen = False
+    for line in candidates:
+        if not block:
+            if _looks_like_address(line) and not _is_address_stop(line) and not _is_skippable(line):
+                block.append(line)
+                postcode_seen = bool(_POSTCODE.search(line.text))
+            continue
+        if _is_address_stop(line) or _is_skippable(line) or (postcode_seen and not _looks_like_address(line)):
+            break
+        block.append(line)
+        postcode_seen = postcode_seen or bool(_POSTCODE.search(line.text))
+    return block
 
 
 def _is_skippable(line: ReceiptLine) -> bool:
@@ -139,15 +280,7 @@ def _is_skippable(line: ReceiptLine) -> bool:
 def find_seller_address(lines: Sequence[ReceiptLine]) -> list[Candidate]:
     span, name_probability = seller_name_span(lines)
     start = span[-1].index + 1 if span else 0
-    block: list[ReceiptLine] = []
-    for line in lines[start : start + _MAX_HEADER_LINES]:
-        if _is_address_stop(line):
-            break
-        if _is_skippable(line) and not block:
-            continue
-        block.append(line)
-        if len(block) >= 2 and _POSTCODE.search(line.text) and not line.text.rstrip().endswith(","):
-            break  # the line with the postcode usually closes the address
+    block = _address_block(lines[start : start + _MAX_HEADER_LINES])
     if not block:
         return []
     text = " ".join(line.text.strip() for line in block)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from extractd.engine.fields.receipt_text import ReceiptLine, has_any, min_confidence
@@ -26,29 +26,39 @@ _FINAL = (
     "INCL", "INCLUSIVE", "GRANDTOTAL", "NETTTOTAL", "NETTOTAL", "NETT", "TOTALPAYABLE", "AMOUNTDUE",
     "TOTALDUE", "PAYABLE", "TOTALAMOUNT", "TOTALSALES", "AMOUNTPAID", "TOTALRM", "TOTALMYR",
 )  # fmt: skip
+_TOTAL_WORDS = ("TOTAL", "AMOUNT", "JUMLAH", "NETAMT", "NETT", "GRAND", "PAYABLE", "AMOUNTDUE")
 _TAX_WORDS = ("GST", "TAX", "SST", "VAT")
 _TENDERED = ("CASH", "TENDER", "PAID", "PAYMENT", "VISA", "MASTER", "CARD", "CREDIT", "DEBIT", "AMEX")
 _CHANGE = ("CHANGE", "BAKI", "KEMBALI")
 _ROUNDING = ("ROUND", "ADJ")
 
 # Weights of the evidence for one value (tuned on the development receipts, see module docstring).
-_WEIGHT_FINAL_LABEL = 3.0
+_WEIGHT_FINAL_LABEL = 3.5
 _WEIGHT_TOTAL_LABEL = 2.0
 _WEIGHT_AFTER_ROUNDING = 1.5
 _WEIGHT_TENDERED_MINUS_CHANGE = 2.5
 _WEIGHT_REPEATED = 0.5
-_WEIGHT_LARGEST_TOTAL = 1.0
+_WEIGHT_LARGEST_TOTAL = 0.75
+_WEIGHT_FALLBACK = 0.5
 
 
 @dataclass
 class _Evidence:
-    weight: float = 0.0
+    """What speaks for one value; each kind of evidence counts once, with its strongest weight."""
+
+    weights: dict[str, float] = field(default_factory=dict)
     line: ReceiptLine | None = None
-    rules: list[str] | None = None
+
+    @property
+    def weight(self) -> float:
+        return sum(self.weights.values())
+
+    @property
+    def rules(self) -> list[str]:
+        return sorted(self.weights)
 
     def add(self, weight: float, rule: str, line: ReceiptLine | None) -> None:
-        self.weight += weight
-        self.rules = [*(self.rules or []), rule]
+        self.weights[rule] = max(weight, self.weights.get(rule, 0.0))
         if line is not None and self.line is None:
             self.line = line
 
@@ -67,7 +77,7 @@ def _amount_of(lines: Sequence[ReceiptLine], position: int) -> Decimal | None:
 
 def _total_label_weight(letters: str) -> float:
     """How strongly a line's label says "this is the amount paid" (0 when it says something else)."""
-    if "TOTAL" not in letters and "AMOUNT" not in letters and "JUMLAH" not in letters:
+    if not has_any(letters, _TOTAL_WORDS):
         return 0.0
     if has_any(letters, _NOT_FINAL):
         return 0.0
@@ -80,22 +90,29 @@ def _total_label_weight(letters: str) -> float:
 
 def _labelled_totals(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evidence]) -> None:
     rounding_seen = False
+    last_total: Decimal | None = None
     for position, line in enumerate(lines):
-        if has_any(line.letters, _ROUNDING) and line.amounts:
+        if has_any(line.letters, _ROUNDING) and line.amounts and "TOTAL" not in line.letters:
             rounding_seen = True
+            if last_total is not None and abs(line.amounts[-1]) < Decimal("0.10"):
+                # The total after rounding, computed: it may not be printed, or be misread.
+                evidence[last_total + line.amounts[-1]].add(_WEIGHT_AFTER_ROUNDING, "rounded", line)
         weight = _total_label_weight(line.letters)
         amount = _amount_of(lines, position) if weight else None
-        if amount is None or amount <= 0:
+        if amount is None or amount == 0:
             continue
+        last_total = amount
         evidence[amount].add(weight, "label", line)
         if rounding_seen:
             evidence[amount].add(_WEIGHT_AFTER_ROUNDING, "after_rounding", line)
 
 
-def _last_amount_with(lines: Sequence[ReceiptLine], keywords: Sequence[str]) -> tuple[Decimal, int] | None:
+def _last_amount_with(
+    lines: Sequence[ReceiptLine], keywords: Sequence[str], excluded: Sequence[str] = ("TOTAL",)
+) -> tuple[Decimal, int] | None:
     found = None
     for position, line in enumerate(lines):
-        if has_any(line.letters, keywords) and "TOTAL" not in line.letters:
+        if has_any(line.letters, keywords) and not has_any(line.letters, excluded):
             amount = _amount_of(lines, position)
             if amount is not None:
                 found = (amount, position)
@@ -104,7 +121,13 @@ def _last_amount_with(lines: Sequence[ReceiptLine], keywords: Sequence[str]) -> 
 
 def _payment_evidence(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evidence]) -> None:
     change = _last_amount_with(lines, _CHANGE)
-    tendered = _last_amount_with(lines, _TENDERED)
+    tendered = _last_amount_with(lines, _TENDERED, ("TOTAL", *_CHANGE))
+    subtotal = _last_amount_with(lines, ("SUBTOTAL", "SUBTTL"), ())
+    # Weak fallbacks, for receipts whose total label the OCR could not read.
+    if tendered is not None and tendered[0] > 0:
+        evidence[tendered[0]].add(_WEIGHT_FALLBACK, "tendered", lines[tendered[1]])
+    if subtotal is not None and subtotal[0] > 0:
+        evidence[subtotal[0]].add(_WEIGHT_FALLBACK, "subtotal", lines[subtotal[1]])
     if change is None or tendered is None:
         return
     paid = tendered[0] - change[0]
