@@ -1,0 +1,76 @@
+"""DOCX → pages: paragraphs and table rows, in document order, as lines with synthetic boxes.
+
+Word files carry no page geometry python-docx can see, so lines are laid out by `text.paginate`
+(a table row becomes one line with its cells spaced apart). Header and footer paragraphs of the first
+section are included first and last, since invoices often put the seller there.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+
+from extractd.domain.errors import CorruptFile
+from extractd.engine.loaders.base import LoadContext, check_page_count
+from extractd.engine.loaders.text import paginate
+from extractd.engine.types import LoadedFile
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+class DocxLoader:
+    kind = "docx"
+
+    def load(self, content: bytes, context: LoadContext) -> LoadedFile:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+
+        try:
+            document = docx.Document(io.BytesIO(content))
+            rows = list(_rows(document))
+        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+            raise CorruptFile(f"The Word document cannot be read: {exc}") from exc
+        pages = paginate(rows, "docx")
+        check_page_count(len(pages), context.options)
+        for number in range(1, len(pages) + 1):
+            context.on_page(number, len(pages))
+        return LoadedFile(kind=self.kind, pages=tuple(pages))
+
+
+def _rows(document: Any) -> Iterator[list[str]]:
+    sections = document.sections
+    if sections:
+        yield from ([p.text] for p in sections[0].header.paragraphs if p.text.strip())
+    yield from _body_rows(document)
+    if sections:
+        yield from ([p.text] for p in sections[0].footer.paragraphs if p.text.strip())
+
+
+def _body_rows(document: Any) -> Iterator[list[str]]:
+    """Paragraphs and table rows in the order they appear in the body."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in document.element.body.iterchildren():
+        if child.tag == f"{_W}p":
+            yield [Paragraph(child, document).text]
+        elif child.tag == f"{_W}tbl":
+            for row in Table(child, document).rows:
+                cells = _unique_cells(row.cells)
+                if any(text.strip() for text in cells):
+                    yield cells
+
+
+def _unique_cells(cells: Any) -> list[str]:
+    """Cell texts of a row; merged cells repeat in python-docx, so consecutive twins are dropped."""
+    texts: list[str] = []
+    previous = None
+    for cell in cells:
+        if cell._tc is not previous:
+            texts.append(" ".join(cell.text.split()))
+        previous = cell._tc
+    return texts
