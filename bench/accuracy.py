@@ -1,0 +1,287 @@
+"""Accuracy benchmark: run the engine on corpus documents and score the fields like the corpus README.
+
+    python bench/accuracy.py ../shared/corpus/invoice2data ../shared/corpus/zugferd \
+        --template ../shared/corpus/templates/invoice.json [--einvoice off|on] [--jobs 2] [--show-errors]
+
+Scoring (corpus README, "Scoring"): text NFKC + casefold + `,.;:` as spaces + whitespace collapsed;
+fields named *date* compared as calendar dates when both sides parse; *total*/*amount*/*tax* as
+numbers to 2 decimals after stripping currency symbols and codes; `currency` case-insensitively;
+null or empty is wrong. The parsers here are deliberately independent of the engine's, so an engine
+bug cannot hide by being mirrored in the scorer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+DOC_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+BANDS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01))
+MONTHS = {
+    **dict.fromkeys(["january", "jan", "januar", "janvier", "janv", "januari", "jänner"], 1),
+    **dict.fromkeys(["february", "feb", "februar", "février", "fevrier", "févr", "februari"], 2),
+    **dict.fromkeys(["march", "mar", "märz", "maerz", "mars", "maart", "mrt"], 3),
+    **dict.fromkeys(["april", "apr", "avril", "avr"], 4),
+    **dict.fromkeys(["may", "mai", "mei"], 5),
+    **dict.fromkeys(["june", "jun", "juni", "juin"], 6),
+    **dict.fromkeys(["july", "jul", "juli", "juillet", "juil"], 7),
+    **dict.fromkeys(["august", "aug", "août", "aout", "augustus"], 8),
+    **dict.fromkeys(["september", "sep", "sept", "septembre"], 9),
+    **dict.fromkeys(["october", "oct", "oktober", "octobre", "okt"], 10),
+    **dict.fromkeys(["november", "nov", "novembre"], 11),
+    **dict.fromkeys(["december", "dec", "dezember", "décembre", "decembre", "dez"], 12),
+}
+
+
+# --- scoring --------------------------------------------------------------------------------------
+def norm_text(value: str) -> str:
+    text = unicodedata.normalize("NFKC", value).casefold()
+    return " ".join(re.sub(r"[,.;:]", " ", text).split())
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    return year + (2000 if year < 70 else 1900) if len(text) == 2 else year
+
+
+def score_date(value: str) -> date | None:
+    text = value.strip()
+    patterns: list[tuple[str, str]] = [
+        (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd"),
+        (r"(\d{4})/(\d{1,2})/(\d{1,2})", "ymd"),
+        (r"(\d{4})(\d{2})(\d{2})", "ymd"),
+        (r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})", "dmy"),
+        (r"(\d{1,2})\.?\s*([^\W\d_]+)\.?,?\s*(\d{4}|\d{2})", "dMy"),
+        (r"([^\W\d_]+)\.?\s*(\d{1,2}),?\s*(\d{4})", "Mdy"),
+    ]
+    for pattern, kind in patterns:
+        match = re.fullmatch(pattern, text)
+        if not match:
+            continue
+        a, b, c = match.groups()
+        try:
+            if kind == "ymd":
+                return date(int(a), int(b), int(c))
+            if kind == "dmy":
+                return date(_year(c), int(b), int(a))
+            if kind == "dMy" and b.lower() in MONTHS:
+                return date(_year(c), MONTHS[b.lower()], int(a))
+            if kind == "Mdy" and a.lower() in MONTHS:
+                return date(int(c), MONTHS[a.lower()], int(b))
+        except ValueError:
+            return None
+    return None
+
+
+def score_number(value: Any) -> Decimal | None:
+    if isinstance(value, dict):
+        value = value.get("amount")
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    text = re.sub(r"[A-Za-z€$£¥₹\s']", "", str(value))
+    if "," in text and "." in text:
+        text = (
+            text.replace(",", "")
+            if text.rfind(".") > text.rfind(",")
+            else text.replace(".", "").replace(",", ".")
+        )
+    elif "," in text:
+        text = text.replace(",", ".") if len(text.split(",")[-1]) != 3 else text.replace(",", "")
+    try:
+        return Decimal(text).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+
+
+def field_right(name: str, expected: str, got: Any) -> bool:
+    if got is None or (isinstance(got, str) and not got.strip()):
+        return False
+    lowered = name.lower()
+    if "date" in lowered:
+        want, have = score_date(expected), score_date(str(got))
+        if want is not None and have is not None:
+            return want == have
+    if any(word in lowered for word in ("total", "amount", "tax")):
+        want_n, have_n = score_number(expected), score_number(got)
+        if want_n is not None and have_n is not None:
+            return want_n == have_n
+    if lowered == "currency":
+        return str(got).strip().upper() == expected.strip().upper()
+    return norm_text(str(got)) == norm_text(expected)
+
+
+# --- running the engine -----------------------------------------------------------------------------
+@dataclass
+class FieldResult:
+    doc: str
+    field: str
+    expected: str
+    got: Any
+    confidence: float
+    text: str | None
+    right: bool
+
+
+def _content_via_engine(
+    path: Path, template: Any, einvoice: bool
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(content, fieldConfidence, fieldDetails) of documents[0], via `extractd.engine.extract` when it exists."""
+    content_bytes = path.read_bytes()
+    try:
+        from extractd.engine import extract  # type: ignore[attr-defined]
+    except ImportError:
+        return _content_via_fields(content_bytes, template, einvoice)
+    from extractd.engine.types import EngineOptions
+
+    result = extract(
+        content_bytes, template=template, options=EngineOptions(einvoice=einvoice), filename=path.name
+    )
+    data = result if isinstance(result, dict) else result.to_json()
+    document = data["documents"][0]
+    return document["content"], document.get("fieldConfidence", {}), document.get("fieldDetails", {})
+
+
+def _content_via_fields(
+    content: bytes, template: Any, einvoice: bool
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Until the pipeline exists: helper A's loaders, then extract_fields (e-invoice reading off)."""
+    from extractd.engine.fields import extract_fields
+    from extractd.engine.loaders.base import LoadContext
+    from extractd.engine.loaders.image import ImageLoader
+    from extractd.engine.loaders.pdf import PdfLoader
+    from extractd.engine.types import EngineOptions
+
+    options = EngineOptions(einvoice=einvoice)
+    loader = PdfLoader() if content[:5] == b"%PDF-" else ImageLoader()
+    loaded = loader.load(content, LoadContext(mime="application/pdf", options=options))
+    values = extract_fields(loaded.pages, template)
+    return (
+        {name: v.value for name, v in values.items()},
+        {name: v.confidence for name, v in values.items()},
+        {name: {"page": v.page, "bbox": v.bbox, "text": v.text} for name, v in values.items()},
+    )
+
+
+def run_document(args: tuple[Path, dict[str, Any], bool]) -> tuple[list[FieldResult], float, str | None]:
+    path, template_json, einvoice = args
+    from extractd.domain.templates import parse_template
+
+    expected = json.loads(path.with_name(path.stem + ".expected.json").read_text("utf-8"))
+    template = parse_template(template_json)
+    started = time.perf_counter()
+    try:
+        content, confidences, details = _content_via_engine(path, template, einvoice)
+    except Exception as exc:  # a crash on one document is a result to report, not a reason to stop
+        content, confidences, details = {}, {}, {}
+        error: str | None = f"{type(exc).__name__}: {exc}"
+    else:
+        error = None
+    elapsed = time.perf_counter() - started
+    results = [
+        FieldResult(
+            path.name,
+            name,
+            want,
+            content.get(name),
+            float(confidences.get(name) or 0.0),
+            (details.get(name) or {}).get("text"),
+            field_right(name, want, content.get(name)),
+        )
+        for name, want in expected.items()
+    ]
+    return results, elapsed, error
+
+
+# --- reporting ------------------------------------------------------------------------------------------
+def documents_in(folders: list[Path]) -> list[Path]:
+    docs: list[Path] = []
+    for folder in folders:
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() in DOC_SUFFIXES and path.with_name(path.stem + ".expected.json").exists():
+                docs.append(path)
+    return docs
+
+
+def report(results: list[FieldResult], docs: int, show_errors: bool, console: Console) -> None:
+    per_field: dict[str, list[bool]] = {}
+    for r in results:
+        per_field.setdefault(r.field, []).append(r.right)
+    table = Table(title="Fields")
+    for column in ("field", "right", "total", "%"):
+        table.add_column(column, justify="right" if column != "field" else "left")
+    for name, marks in sorted(per_field.items()):
+        table.add_row(name, str(sum(marks)), str(len(marks)), f"{100 * sum(marks) / len(marks):.1f}")
+    console.print(table)
+    calibration = Table(title="Calibration (reported confidence vs share right)")
+    for column in ("band", "count", "% right"):
+        calibration.add_column(column, justify="right")
+    for low, high in BANDS:
+        band = [r for r in results if low <= r.confidence < high]
+        share = f"{100 * sum(r.right for r in band) / len(band):.1f}" if band else "-"
+        calibration.add_row(f"[{low:.2f}, {min(high, 1.0):.2f})", str(len(band)), share)
+    console.print(calibration)
+    confident = [r for r in results if r.confidence >= 0.9]
+    if confident:
+        precision = 100 * sum(r.right for r in confident) / len(confident)
+        console.print(f"precision at confidence >= 0.9: {precision:.1f}% over {len(confident)} fields")
+    else:
+        console.print("precision at confidence >= 0.9: - (no field reported at >= 0.9)")
+    if show_errors:
+        for r in results:
+            if not r.right:
+                text = (r.text or "").replace("\n", " ")[:80]
+                console.print(
+                    f"  ✗ {r.doc} {r.field}: want {r.expected!r} got {r.got!r} ({r.confidence:.2f}) from {text!r}",
+                    markup=False,
+                    highlight=False,
+                )
+    right = sum(r.right for r in results)
+    print(f"accuracy: {100 * right / max(len(results), 1):.1f}% over {len(results)} fields, {docs} docs")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("folders", nargs="+", type=Path)
+    parser.add_argument("--template", required=True, type=Path)
+    parser.add_argument("--einvoice", choices=("off", "on"), default="off")
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--only", default="", help="only documents whose name contains this")
+    args = parser.parse_args()
+    template_json = json.loads(args.template.read_text("utf-8"))
+    docs = [d for d in documents_in(args.folders) if args.only in d.name]
+    work = [(doc, template_json, args.einvoice == "on") for doc in docs]
+    console = Console(width=160)
+    if args.jobs > 1:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            outcomes = list(pool.map(run_document, work))
+    else:
+        outcomes = [run_document(item) for item in work]
+    results: list[FieldResult] = []
+    for doc, (doc_results, elapsed, error) in zip(docs, outcomes, strict=True):
+        results.extend(doc_results)
+        if error:
+            console.print(f"! {doc.name}: {error}", markup=False)
+        elif elapsed > 10:
+            console.print(f"slow: {doc.name} took {elapsed:.1f}s", markup=False)
+    report(results, len(docs), args.show_errors, console)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
