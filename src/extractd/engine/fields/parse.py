@@ -285,9 +285,9 @@ def currencies_in(text: str) -> list[tuple[str, int]]:
             hits[index] = code
             covered.add(index)
     for match in re.finditer(r"[A-Za-z]+", text):
-        code = _CURRENCY_WORDS.get(match.group(0).lower())
-        if code:
-            hits.setdefault(match.start(), code)
+        word_code = _CURRENCY_WORDS.get(match.group(0).lower())
+        if word_code:
+            hits.setdefault(match.start(), word_code)
     return sorted(((code, index) for index, code in hits.items()), key=lambda item: item[1])
 
 
