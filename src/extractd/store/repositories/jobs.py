@@ -192,7 +192,7 @@ class JobsRepository:
             lease_until=None,
             worker_id=None,
             queued_at=now,
-            available_at=now,
+            available_at=None,
         )
 
     def fail_expired(self, job_id: str, attempt: int, code: str, message: str, now: datetime) -> bool:

@@ -1,0 +1,380 @@
+"""Repositories and the worker protocol's conditional updates, on SQLite and on PostgreSQL.
+
+The same tests run on both backends (`postgres` cases need EXTRACTD_TEST_POSTGRES_URL; a configured
+server that cannot be reached fails the test). Each PostgreSQL case gets a fresh database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from extractd.config import Settings
+from extractd.domain.jobs import JobStatus
+from extractd.queue.huey_app import make_huey
+from extractd.queue.reaper import Reaper
+from extractd.queue.tasks import JobQueue
+from extractd.store.blobs import BlobNotFound, LocalBlobStore
+from extractd.store.db import SessionFactory, create_db_engine, make_session_factory, transaction
+from extractd.store.migrate import upgrade_to_head
+from extractd.store.models import Document, Environment, IdempotencyRecord, Job, utcnow
+from extractd.store.repositories import (
+    DocumentsRepository,
+    JobsRepository,
+    LeaseToken,
+    ResultsRepository,
+    document_blob_key,
+)
+
+POSTGRES_URL_VAR = "EXTRACTD_TEST_POSTGRES_URL"
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    server_url = os.environ.get(POSTGRES_URL_VAR)
+    if not server_url:
+        pytest.skip(f"{POSTGRES_URL_VAR} is not set: PostgreSQL cases not run")
+    name = f"extractd_test_{secrets.token_hex(6)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:  # an unreachable configured server raises here: the test fails
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    url = None if request.param == "sqlite" else request.getfixturevalue("postgres_database")
+    settings = Settings(data_dir=tmp_path / "data", database_url=url, lease_s=2, max_attempts=2)
+    settings.data_dir.mkdir(parents=True)
+    upgrade_to_head(settings)
+    return settings
+
+
+@pytest.fixture
+def sessions(settings: Settings) -> Iterator[SessionFactory]:
+    engine = create_db_engine(settings)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@dataclass
+class Seeded:
+    environment_id: str
+    document_id: str
+    job_id: str
+
+
+def seed(sessions: SessionFactory, status: JobStatus = JobStatus.QUEUED, env_name: str = "default") -> Seeded:
+    with transaction(sessions) as session:
+        env = session.query(Environment).filter_by(name=env_name).one_or_none()
+        if env is None:
+            env = Environment(name=env_name)
+            session.add(env)
+            session.flush()
+        document = DocumentsRepository(session).add(
+            Document(
+                environment_id=env.id,
+                blob_key="x",
+                filename="a.pdf",
+                content_type="application/pdf",
+                size=1,
+                sha256="0" * 64,
+            )
+        )
+        job = JobsRepository(session).add(
+            Job(
+                environment_id=env.id,
+                document_id=document.id,
+                status=status,
+                template_name="invoice",
+                template_definition={"name": "invoice", "fields": [{"name": "total", "type": "money"}]},
+                queued_at=utcnow(),
+            )
+        )
+        return Seeded(env.id, document.id, job.id)
+
+
+def job_row(sessions: SessionFactory, job_id: str) -> Job:
+    with transaction(sessions) as session:
+        job = JobsRepository(session).get(job_id)
+        assert job is not None
+        return job
+
+
+def claim(
+    sessions: SessionFactory, job_id: str, worker: str = "w1", lease_s: float = 2.0
+) -> LeaseToken | None:
+    with transaction(sessions) as session:
+        return JobsRepository(session).claim(job_id, worker, lease_s, utcnow())
+
+
+def test_migrations_create_every_table_and_are_idempotent(settings: Settings) -> None:
+    upgrade_to_head(settings)  # a second start is a no-op
+    engine = create_db_engine(settings)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {
+        "environments",
+        "api_keys",
+        "templates",
+        "template_versions",
+        "filters",
+        "documents",
+        "jobs",
+        "job_results",
+        "idempotency_keys",
+        "alembic_version",
+    } <= tables
+
+
+def test_claim_takes_a_queued_job_once(sessions: SessionFactory) -> None:
+    job_id = seed(sessions).job_id
+    token = claim(sessions, job_id, "w1")
+    assert token == LeaseToken(job_id, "w1", 1)
+    assert claim(sessions, job_id, "w2") is None
+    job = job_row(sessions, job_id)
+    assert (job.status, job.attempt, job.worker_id) == (JobStatus.PROCESSING, 1, "w1")
+    assert job.lease_until is not None and job.lease_until > utcnow()
+    assert job.started_at is not None
+
+
+def test_concurrent_claims_have_exactly_one_winner(sessions: SessionFactory) -> None:
+    job_id = seed(sessions).job_id
+    barrier = threading.Barrier(8)
+    winners: list[LeaseToken] = []
+
+    def contend(index: int) -> None:
+        barrier.wait()
+        token = claim(sessions, job_id, f"w{index}")
+        if token:
+            winners.append(token)
+
+    threads = [threading.Thread(target=contend, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1
+    assert job_row(sessions, job_id).worker_id == winners[0].worker_id
+
+
+@pytest.mark.parametrize(
+    "status", [JobStatus.PENDING, JobStatus.CANCELLED, JobStatus.COMPLETED, JobStatus.FAILED]
+)
+def test_only_queued_jobs_can_be_claimed(sessions: SessionFactory, status: JobStatus) -> None:
+    assert claim(sessions, seed(sessions, status).job_id) is None
+
+
+def test_claim_waits_for_the_retry_backoff(sessions: SessionFactory) -> None:
+    job_id = seed(sessions).job_id
+    token = claim(sessions, job_id)
+    assert token
+    with transaction(sessions) as session:
+        assert JobsRepository(session).retry_later(
+            token, utcnow() + timedelta(hours=1), "blob away", utcnow()
+        )
+    assert job_row(sessions, job_id).status == JobStatus.QUEUED
+    assert claim(sessions, job_id) is None  # still backing off
+    with transaction(sessions) as session:
+        session.get(Job, job_id).available_at = utcnow() - timedelta(seconds=1)  # type: ignore[union-attr]
+    assert claim(sessions, job_id) == LeaseToken(job_id, "w1", 2)
+
+
+def test_heartbeat_needs_the_current_lease(sessions: SessionFactory) -> None:
+    job_id = seed(sessions).job_id
+    token = claim(sessions, job_id)
+    assert token
+    with transaction(sessions) as session:
+        jobs = JobsRepository(session)
+        assert jobs.renew_lease(token, 30, 40, utcnow())
+        assert not jobs.renew_lease(LeaseToken(job_id, "w1", 2), 30, 50, utcnow())
+        assert not jobs.renew_lease(LeaseToken(job_id, "other", 1), 30, 50, utcnow())
+    job = job_row(sessions, job_id)
+    assert job.progress == 40
+    assert job.lease_until is not None and job.lease_until > utcnow() + timedelta(seconds=20)
+
+
+def test_finish_stores_the_result_only_while_holding_the_lease(sessions: SessionFactory) -> None:
+    job_id = seed(sessions).job_id
+    stale = claim(sessions, job_id, "w1", lease_s=0.01)
+    assert stale
+    later = utcnow() + timedelta(seconds=1)
+    with transaction(sessions) as session:
+        assert JobsRepository(session).expired_leases(later) == [(job_id, 1)]
+        assert JobsRepository(session).requeue_expired(job_id, 1, later)
+    fresh = claim(sessions, job_id, "w2")
+    assert fresh == LeaseToken(job_id, "w2", 2)
+    expires = utcnow() + timedelta(days=1)
+    with transaction(sessions) as session:
+        jobs = JobsRepository(session)
+        assert not jobs.finish(
+            stale, JobStatus.COMPLETED, flagged_count=None, result_expires_at=expires, now=utcnow()
+        )
+        assert not jobs.fail(stale, "EXTRACTION_FAILED", "late", utcnow())
+        assert jobs.finish(
+            fresh, JobStatus.REVIEW_REQUIRED, flagged_count=3, result_expires_at=expires, now=utcnow()
+        )
+        ResultsRepository(session).save(job_id, fresh.attempt, {"documents": []}, utcnow())
+    job = job_row(sessions, job_id)
+    assert (job.status, job.review_flagged_count, job.progress) == (JobStatus.REVIEW_REQUIRED, 3, 100)
+    assert job.review_required_at is not None and job.lease_until is None
+    with transaction(sessions) as session:
+        result = ResultsRepository(session).get(job_id)
+        assert result is not None and result.attempt == 2 and result.data == {"documents": []}
+        assert JobsRepository(session).approve_review(job_id, utcnow())
+    assert job_row(sessions, job_id).status == JobStatus.COMPLETED
+
+
+def test_fail_records_the_error(sessions: SessionFactory) -> None:
+    job_id = seed(sessions).job_id
+    token = claim(sessions, job_id)
+    assert token
+    with transaction(sessions) as session:
+        assert JobsRepository(session).fail(token, "CORRUPT_FILE", "The file is damaged.", utcnow())
+    job = job_row(sessions, job_id)
+    assert (job.status, job.error_code, job.error_message) == (
+        JobStatus.FAILED,
+        "CORRUPT_FILE",
+        "The file is damaged.",
+    )
+    assert job.failed_at is not None
+
+
+def test_expired_lease_requeue_is_conditional_on_the_attempt(sessions: SessionFactory) -> None:
+    job_id = seed(sessions).job_id
+    assert claim(sessions, job_id, lease_s=0.01)
+    later = utcnow() + timedelta(seconds=1)
+    with transaction(sessions) as session:
+        jobs = JobsRepository(session)
+        assert not jobs.requeue_expired(job_id, 7, later)  # a different attempt: not this one's to touch
+        assert not jobs.requeue_expired(job_id, 1, utcnow() - timedelta(seconds=5))  # lease not expired then
+        assert jobs.fail_expired(job_id, 1, "WORKER_LOST", "lost", later)
+    assert job_row(sessions, job_id).error_code == "WORKER_LOST"
+
+
+def test_cancel_and_restart(sessions: SessionFactory) -> None:
+    queued = seed(sessions).job_id
+    running = seed(sessions).job_id
+    assert claim(sessions, running)
+    with transaction(sessions) as session:
+        jobs = JobsRepository(session)
+        assert jobs.cancel(queued, utcnow())
+        assert not jobs.cancel(running, utcnow())
+    assert job_row(sessions, queued).status == JobStatus.CANCELLED
+    with transaction(sessions) as session:
+        ResultsRepository(session).save(queued, 1, {"old": True}, utcnow())
+        assert JobsRepository(session).mark_queued(queued, utcnow())  # restart
+        assert not JobsRepository(session).mark_queued(running, utcnow())  # processing: not restartable
+        assert ResultsRepository(session).get(queued) is None
+    job = job_row(sessions, queued)
+    assert (job.status, job.error_code, job.cancelled_at) == (JobStatus.QUEUED, None, None)
+
+
+def test_stale_queued_jobs_are_found_once_per_period(sessions: SessionFactory) -> None:
+    job_id = seed(sessions).job_id
+    soon = utcnow() + timedelta(seconds=10)
+    with transaction(sessions) as session:
+        jobs = JobsRepository(session)
+        assert jobs.stale_queued(utcnow() - timedelta(seconds=10)) == []
+        assert jobs.stale_queued(soon) == [job_id]
+        assert jobs.touch_dispatched(job_id, soon)
+        assert jobs.stale_queued(soon) == []
+
+
+def test_results_replace_and_purge(sessions: SessionFactory) -> None:
+    job_id = seed(sessions).job_id
+    token = claim(sessions, job_id)
+    assert token
+    with transaction(sessions) as session:
+        JobsRepository(session).finish(
+            token,
+            JobStatus.COMPLETED,
+            flagged_count=None,
+            result_expires_at=utcnow() + timedelta(seconds=1),
+            now=utcnow(),
+        )
+        results = ResultsRepository(session)
+        results.save(job_id, 1, {"v": 1}, utcnow())
+        results.save(job_id, 1, {"v": 2}, utcnow())
+    with transaction(sessions) as session:
+        assert ResultsRepository(session).purge_expired(utcnow()) == []
+        assert ResultsRepository(session).get(job_id).data == {"v": 2}  # type: ignore[union-attr]
+        assert ResultsRepository(session).purge_expired(utcnow() + timedelta(seconds=2)) == [job_id]
+        assert ResultsRepository(session).get(job_id) is None
+    job = job_row(sessions, job_id)
+    assert job.result_purged_at is not None and job.status == JobStatus.COMPLETED
+
+
+def test_documents_are_scoped_to_their_environment(sessions: SessionFactory) -> None:
+    mine = seed(sessions, env_name="a")
+    other = seed(sessions, env_name="b")
+    with transaction(sessions) as session:
+        documents = DocumentsRepository(session)
+        assert documents.get(mine.document_id, mine.environment_id) is not None
+        assert documents.get(mine.document_id, other.environment_id) is None
+        assert documents.is_referenced(mine.document_id)
+        jobs = JobsRepository(session)
+        assert jobs.get(mine.job_id, other.environment_id) is None
+        assert [job.id for job in jobs.list_for_environment(mine.environment_id)] == [mine.job_id]
+    assert document_blob_key("e", "d") == "documents/e/d"
+
+
+def test_reaper_pass_on_this_backend(settings: Settings, sessions: SessionFactory) -> None:
+    """One reaper pass: requeues an expired lease, fails one out of attempts, purges, forgets keys."""
+    queue = JobQueue(make_huey(settings), settings)
+    second_try = seed(sessions).job_id
+    last_try = seed(sessions)
+    assert claim(sessions, second_try, lease_s=0.01)
+    with transaction(sessions) as session:
+        session.get(Job, last_try.job_id).attempt = settings.max_attempts - 1  # type: ignore[union-attr]
+        session.add(
+            IdempotencyRecord(
+                environment_id=last_try.environment_id,
+                key="k",
+                request_hash="h",
+                state="done",
+                expires_at=utcnow() - timedelta(seconds=1),
+            )
+        )
+    assert claim(sessions, last_try.job_id, lease_s=0.01)
+    report = Reaper(settings, sessions, queue).run_once(utcnow() + timedelta(seconds=1))
+    assert report.requeued == [second_try]
+    assert report.lost == [last_try.job_id]
+    assert report.idempotency_deleted == 1
+    assert job_row(sessions, second_try).status == JobStatus.QUEUED
+    lost = job_row(sessions, last_try.job_id)
+    assert (lost.status, lost.error_code) == (JobStatus.FAILED, "WORKER_LOST")
+    assert queue.pending_count() == 1  # the requeued job was dispatched again
+
+
+def test_local_blob_store(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    store.put("documents/e/d", b"%PDF-1.7")
+    assert store.exists("documents/e/d")
+    assert store.get("documents/e/d") == b"%PDF-1.7"
+    store.put("documents/e/d", b"new")  # replaced atomically
+    assert store.get("documents/e/d") == b"new"
+    assert [p.name for p in (tmp_path / "blobs/documents/e").iterdir()] == ["d"]  # no temp files left
+    store.delete("documents/e/d")
+    store.delete("documents/e/d")
+    assert not store.exists("documents/e/d")
+    with pytest.raises(BlobNotFound):
+        store.get("documents/e/d")
+    for bad in ("../escape", "a//b", "/abs", "a/../b"):
+        with pytest.raises(ValueError, match="invalid blob key"):
+            store.put(bad, b"")
