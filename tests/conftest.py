@@ -1,0 +1,77 @@
+"""Fixtures every test suite may use: small real documents built in the test, and the async backend."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import pytest
+
+A4 = (595.0, 842.0)
+
+
+def _pdf_text(text: str) -> bytes:
+    raw = text.encode("cp1252")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def text_pdf(pages: Sequence[Sequence[str]], font_size: float = 11) -> bytes:
+    """A real text PDF (Helvetica) with the given lines stacked down each page, written by hand."""
+    width, height = A4
+    objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for lines in pages:
+        stream = b"\n".join(
+            b"BT /F1 %.1f Tf 50 %.2f Td %s Tj ET"
+            % (font_size, height - 60 - index * 18 - font_size, _pdf_text(line))
+            for index, line in enumerate(lines)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.0f %.0f] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>" % (width, height, len(objects))
+        )
+        kids.append(b"%d 0 R" % len(objects))
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+INVOICE_LINES = (
+    "Northwind Supplies GmbH",
+    "Hauptstrasse 5, 10115 Berlin",
+    "",
+    "INVOICE",
+    "Invoice number: INV-2024-0042",
+    "Invoice date: 2024-03-15",
+    "Bill to: Contoso Ltd, 1 Market Street, London",
+    "",
+    "Description            Qty    Unit price    Amount",
+    "Consulting services    10     100.00        1000.00",
+    "",
+    "Subtotal: 1000.00 EUR",
+    "VAT 19%: 190.00 EUR",
+    "Total: 1190.00 EUR",
+)
+
+
+@pytest.fixture()
+def invoice_pdf() -> bytes:
+    """A one-page text-PDF invoice: number INV-2024-0042, date 2024-03-15, total 1190.00 EUR."""
+    return text_pdf([INVOICE_LINES])
+
+
+@pytest.fixture()
+def anyio_backend() -> str:
+    return "asyncio"

@@ -1,0 +1,60 @@
+"""The v1 API in-process (httpx.ASGITransport) over a real SQLite file, with real worker processes.
+
+One migrated data dir and one `extractd worker` per test session are shared; every test makes its own
+environment (and key), so tests cannot see each other's jobs. Tests that must not have a worker (sync
+timeouts) or need other settings get a private data dir.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api_support import Api
+from processes import ManagedProcess, prepare_database, settings_for, start_worker
+
+from extractd.api.app import create_app
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("shared") / "data"
+    prepare_database(settings_for(data_dir))
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def worker(shared_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ManagedProcess]:
+    """A real `extractd worker` on the shared data dir."""
+    process = start_worker(shared_data_dir, tmp_path_factory.mktemp("logs"), concurrency=1)
+    yield process
+    process.stop()
+
+
+@pytest.fixture()
+def make_api(shared_data_dir: Path, tmp_path: Path) -> Iterator[Any]:
+    made: list[Api] = []
+
+    def make(private: bool = False, **overrides: Any) -> Api:
+        settings = settings_for(tmp_path / "data" if private else shared_data_dir, **overrides)
+        prepare_database(settings)
+        api = Api(settings=settings, app=create_app(settings))
+        api.environment = f"env-{uuid.uuid4().hex[:10]}"
+        api.key = api.new_key(api.environment)
+        made.append(api)
+        return api
+
+    yield make
+    for api in made:
+        for client in api.clients:
+            asyncio.run(client.aclose())
+        api.dispose()
+
+
+@pytest.fixture()
+def api(make_api: Any) -> Api:
+    return make_api()
