@@ -100,7 +100,7 @@ def _line_words(text: str, box: BBox, score: float, word_result: Any) -> list[Wo
     """Words of one OCR line: RapidOCR's word boxes when they agree with the line text."""
     if word_result:
         pieces = [(str(t), float(s), _quad_bbox(b)) for t, s, b in word_result if str(t).strip()]
-        if "".join(p[0] for p in pieces).replace(" ", "") == text.replace(" ", ""):
+        if [p[0].strip() for p in pieces] == text.split():
             # Word boxes are tight on the glyphs; give them the line's height so lines stay together.
             return [Word(t.strip(), (b[0], box[1], b[2], box[3]), s) for t, s, b in pieces]
     return _split_line_box(text, box, score)
@@ -144,8 +144,12 @@ def _best_reading(image: Image.Image) -> _Reading:
     if first.mean_confidence >= GOOD_MEAN_CONFIDENCE and first.vertical_share <= MAX_VERTICAL_SHARE:
         return first
     # Mostly vertical boxes mean the text runs up or down the page; otherwise it may be upside down.
-    others = (90, 270) if first.vertical_share > MAX_VERTICAL_SHARE else (180,)
-    readings = [first, *(_read(image, rotation) for rotation in others)]
+    # RapidOCR turns tall line crops a quarter turn itself, so a sideways page can read well unturned:
+    # it must still be turned, or its lines would come out as columns.
+    if first.vertical_share > MAX_VERTICAL_SHARE:
+        readings = [_read(image, 90), _read(image, 270)]
+    else:
+        readings = [first, _read(image, 180)]
     best = max(readings, key=lambda r: r.quality)
     if best.rotation:
         logger.info("OCR page read best rotated by %d degrees", best.rotation)

@@ -23,6 +23,10 @@ _GLUED_TIME_DATE = re.compile(
 )
 # Lower-case letters followed by a capitalised word: the boundary of two words in mixed-case print.
 _CASE_BOUNDARY = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z]{2})")
+# `NO290`: the number abbreviation glued to the number (`NO.59` keeps its dot and reads fine).
+_GLUED_NUMBER_SIGN = re.compile(r"^(?P<sign>N[Oo])(?P<number>\d[\w/-]*\W*)$")
+# The letter O read in place of a zero inside a number: `29O,`, `2O18`, `RMO.28`, `O.50`.
+_O_IN_NUMBER = re.compile(r"(?<=\d)[Oo](?=\d|[.,]\d|\W*$)|(?<=RM)O(?=[.,]\d)|^[Oo](?=[.,]\d\d\W*$)")
 # `5/B`, `S/8` → `S/B`: the Malaysian "Sendirian Berhad" abbreviation read with a digit look-alike.
 _SB_LOOKALIKE = re.compile(r"^(?P<s>[S5$])/(?P<b>[B8])(?P<tail>\W*)$")
 
@@ -63,7 +67,15 @@ def fix_lookalikes(text: str) -> str:
     match = _SB_LOOKALIKE.match(text)
     if match:
         return "S/B" + match["tail"]
+    if any(ch.isdigit() for ch in text):
+        return _O_IN_NUMBER.sub("0", text)
     return text
+
+
+def split_number_sign(text: str) -> list[str]:
+    """`NO290` → [`NO`, `290`]."""
+    match = _GLUED_NUMBER_SIGN.match(text)
+    return [match["sign"], match["number"]] if match else [text]
 
 
 def repair_word(word: Word) -> list[Word]:
@@ -71,7 +83,8 @@ def repair_word(word: Word) -> list[Word]:
     fixed = word if text == word.text else Word(text, word.bbox, word.confidence)
     pieces: list[Word] = []
     for piece in split_word(fixed, split_glued_date_time(fixed.text)):
-        pieces.extend(split_word(piece, split_case_boundaries(piece.text)))
+        for part in split_word(piece, split_number_sign(piece.text)):
+            pieces.extend(split_word(part, split_case_boundaries(part.text)))
     return pieces
 
 
