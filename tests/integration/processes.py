@@ -30,8 +30,9 @@ from extractd.store.migrate import upgrade_to_head
 from extractd.store.models import Document, Environment, Job, utcnow
 from extractd.store.repositories import DocumentsRepository, JobsRepository, document_blob_key
 
-# The real CLI entry point, as `extractd …` runs it.
-CLI = [sys.executable, "-c", "from extractd.cli import main; main()"]
+# The `extractd` Typer app with the commands these helpers run (serve, worker) registered; loading only
+# those keeps start-up fast and independent of the other commands' modules.
+CLI = [sys.executable, "-c", "import extractd.cli.serve; from extractd.cli.app import app; app()"]
 WORKER_READY = "extractd worker ready"
 API_KEY_LINE = re.compile(r"^\s+(\S{20,})\s*$", re.MULTILINE)
 

@@ -61,14 +61,19 @@ def configure_logging(settings: Settings) -> None:
 @app.command()
 def worker(data_dir: DataDirOption = None, concurrency: ConcurrencyOption = None) -> None:
     """Run extraction workers alone (scale-out: start it on any machine that reaches the database)."""
-    from extractd.queue.consumer import run_workers
+    from extractd.queue.consumer import READY_MESSAGE, run_workers
     from extractd.store.migrate import upgrade_to_head
 
     settings = build_settings(data_dir, workers=concurrency)
     configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_to_head(settings)
-    run_workers(settings, settings.workers or 1)
+    concurrency = settings.workers or 1
+    run_workers(
+        settings,
+        concurrency,
+        on_ready=lambda: typer.echo(f"{READY_MESSAGE}: {concurrency} process(es)", err=True),
+    )
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from huey.consumer import Consumer
@@ -23,9 +24,12 @@ READY_MESSAGE = "extractd worker ready"
 class WorkerConsumer(Consumer):  # type: ignore[misc]
     """Starts the reaper after the job processes are forked, so they never inherit its thread."""
 
-    def __init__(self, reaper: Reaper, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, reaper: Reaper, *args: Any, on_ready: Callable[[], None] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.reaper = reaper
+        self.on_ready = on_ready
         self.reaper_stop = threading.Event()
         self.reaper_thread = threading.Thread(
             target=reaper.run_forever, args=(self.reaper_stop,), name="reaper", daemon=True
@@ -35,13 +39,15 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
         super().start()
         self.reaper_thread.start()
         log.info("%s (pid of the consumer: %s)", READY_MESSAGE, os.getpid())
+        if self.on_ready:
+            self.on_ready()
 
     def stop(self, graceful: bool = False) -> None:
         self.reaper_stop.set()
         super().stop(graceful=graceful)
 
 
-def run_workers(settings: Settings, concurrency: int) -> None:
+def run_workers(settings: Settings, concurrency: int, on_ready: Callable[[], None] | None = None) -> None:
     """Run ``concurrency`` job processes and the reaper until SIGTERM (or SIGINT: finish jobs first)."""
     huey = make_huey(settings)
     queue = JobQueue(huey, settings)
@@ -60,6 +66,7 @@ def run_workers(settings: Settings, concurrency: int) -> None:
         check_worker_health=True,
         health_check_interval=1,
         shutdown_timeout=settings.lease_s,
+        on_ready=on_ready,
     )
     try:
         consumer.run()
