@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from extractd.engine.layout import build_lines
-from extractd.engine.ocr_repair import repair_words
+from extractd.engine.ocr_repair import collapse_spaced_characters, repair_words
 from extractd.engine.types import BBox, Page, Word
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,9 @@ def _split_line_box(text: str, box: BBox, confidence: float) -> list[Word]:
 
 def _line_words(text: str, box: BBox, score: float, word_result: Any) -> list[Word]:
     """Words of one OCR line: RapidOCR's word boxes when they agree with the line text."""
+    collapsed = collapse_spaced_characters(text)
+    if collapsed != text:
+        return _split_line_box(collapsed, box, score)
     if word_result:
         pieces = [(str(t), float(s), _quad_bbox(b)) for t, s, b in word_result if str(t).strip()]
         if [p[0].strip() for p in pieces] == text.split():

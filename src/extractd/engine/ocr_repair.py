@@ -27,6 +27,7 @@ _CASE_BOUNDARY = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z]{2})")
 _GLUED_NUMBER_SIGN = re.compile(r"^(?P<sign>N[Oo])(?P<number>\d[\w/-]*\W*)$")
 # The letter O read in place of a zero inside a number: `29O,`, `2O18`, `RMO.28`, `O.50`.
 _O_IN_NUMBER = re.compile(r"(?<=\d)[Oo](?=\d|[.,]\d|\W*$)|(?<=RM)O(?=[.,]\d)|^[Oo](?=[.,]\d\d\W*$)")
+_MIN_SPACED_RUN = 4
 # `5/B`, `S/8` → `S/B`: the Malaysian "Sendirian Berhad" abbreviation read with a digit look-alike.
 _SB_LOOKALIKE = re.compile(r"^(?P<s>[S5$])/(?P<b>[B8])(?P<tail>\W*)$")
 
@@ -76,6 +77,23 @@ def split_number_sign(text: str) -> list[str]:
     """`NO290` → [`NO`, `290`]."""
     match = _GLUED_NUMBER_SIGN.match(text)
     return [match["sign"], match["number"]] if match else [text]
+
+
+def collapse_spaced_characters(text: str) -> str:
+    """`T E L : 0 3 - 5 8 9 1` → `TEL:03-5891`: runs of four or more single characters are one token
+    (the recogniser sometimes puts a space between every character of a line)."""
+    tokens = text.split(" ")
+    out: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1:
+            run.append(token)
+            continue
+        out.extend(["".join(run)] if len(run) >= _MIN_SPACED_RUN else run)
+        run = []
+        if token:
+            out.append(token)
+    return " ".join(out)
 
 
 def repair_word(word: Word) -> list[Word]:

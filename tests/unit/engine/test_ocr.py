@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 from extractd.engine import ocr
 from extractd.engine.ocr import get_engine, ocr_image
 from extractd.engine.ocr_repair import (
+    collapse_spaced_characters,
     fix_lookalikes,
     repair_words,
     split_case_boundaries,
@@ -123,3 +124,8 @@ def test_repair_words_splits_boxes_in_proportion() -> None:
     assert time_word.bbox == pytest.approx((100.0, 10.0, 180.0, 20.0))
     assert date_word.confidence == 0.9
     assert [w.text for w in repair_words([Word("NO290", (0.0, 0.0, 50.0, 10.0))])] == ["NO", "290"]
+
+
+def test_collapse_spaced_characters() -> None:
+    assert collapse_spaced_characters("Time 1 6 / 0 4 / 2 0 1 8 9:49") == "Time 16/04/2018 9:49"
+    assert collapse_spaced_characters("1 x 2.86 2.86") == "1 x 2.86 2.86"

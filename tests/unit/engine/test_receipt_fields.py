@@ -109,3 +109,16 @@ def test_payment_method() -> None:
 def test_unknown_concept_and_empty_pages_give_nothing() -> None:
     assert find_receipt_field(Concept.INVOICE_NUMBER, [make_page(RECEIPT)]) == []
     assert find_receipt_field(Concept.GRAND_TOTAL, []) == []
+
+
+def test_owner_line_gives_the_registered_name_and_glued_words_are_split() -> None:
+    rows = ["Banh Mi Cafe", "DIMILIKI: BANH MI CAFE SDN BHD 1110644-W", "NO. 1 JALAN PUTERI 7/10"]
+    assert best(Concept.SELLER_NAME, rows, tall_rows=1) == "BANH MI CAFE SDN BHD"
+    assert (
+        best(Concept.SELLER_NAME, ["SANYUSTATIONERYSHOP", "NO. 31G, JALAN SETIA"]) == "SANYU STATIONERY SHOP"
+    )
+
+
+def test_numbers_with_mixed_separators_are_not_dates() -> None:
+    rows = ["SHOP SDN BHD", "UF31/3-41/ - 12/144", "25-01-16 11:59 SH01", "TOTAL 5.00"]
+    assert best(Concept.ISSUE_DATE, rows) == date(2016, 1, 25)

@@ -27,6 +27,11 @@ _PAYMENT_METHODS = (
 )  # fmt: skip
 
 
+def _consistent_separators(text: str) -> bool:
+    """`31/3-41` is two numbers, not a date: a printed date uses one separator throughout."""
+    return len(set(re.findall(r"[/.-]", text))) <= 1
+
+
 def _date_candidates(lines: Sequence[ReceiptLine]) -> list[tuple[date, ReceiptLine, bool]]:
     found = []
     for position, line in enumerate(lines):
@@ -34,8 +39,8 @@ def _date_candidates(lines: Sequence[ReceiptLine]) -> list[tuple[date, ReceiptLi
         if not labelled and position > 0:
             previous = lines[position - 1]
             labelled = previous.letters.endswith("DATE") and not find_dates(previous.text)
-        for value, _, _ in find_dates(line.text):
-            if _MIN_YEAR <= value.year <= _MAX_YEAR:
+        for value, start, end in find_dates(line.text):
+            if _MIN_YEAR <= value.year <= _MAX_YEAR and _consistent_separators(line.text[start:end]):
                 found.append((value, line, labelled))
     return found
 

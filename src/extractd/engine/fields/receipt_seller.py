@@ -22,6 +22,7 @@ _COMPANY_FORMS = (
     "COMPANY", "CORPORATION", "INC", "LLC", "GMBH", "CAFE", "BAKERY", "PHARMACY", "STATIONERY",
     "STATIONERS", "SHOP", "KEDAI", "PERNIAGAAN", "SYARIKAT", "INDUSTRIES", "SERVICES", "CENTRE",
     "CENTER", "SUPERMARKET", "MINIMARKET", "FOOD", "KITCHEN", "BOOK", "ELECTRICAL", "MACHINERY",
+    "COFFEE", "CO", "BAKERIES", "FURNITURE", "OPTICAL", "CLINIC", "SALON", "GARAGE", "MOTOR", "TRADERS",
 )  # fmt: skip
 # Words of lines that are not the merchant's name.
 _NOT_NAME = (
@@ -32,6 +33,7 @@ _NOT_NAME = (
 _ADDRESS_STOP = (
     "TEL", "FAX", "PHONE", "HP", "GST", "EMAIL", "MAIL", "WWW", "HTTP", "INVOICE", "RECEIPT", "DATE",
     "CASHIER", "TAXID", "SST", "REGNO", "CONTACT", "WEBSITE", "OPEN", "HOURS", "TABLE", "BILL", "INV",
+    "REG", "ROC", "BRN",
 )  # fmt: skip
 # Words that mark a line as part of a (Malaysian or English) postal address.
 _ADDRESS_WORDS = frozenset(
@@ -116,9 +118,11 @@ _REGISTRATION_LINE = re.compile(
 _PHONE = re.compile(r"\b0\d{1,2}[- ]?\d{3,4}[- ]?\d{3,4}\b")
 _POSTCODE = re.compile(r"\b\d{5}\b")
 _MAX_HEADER_LINES = 8
+_MIN_GLUED_TOKEN = 12
 
 
 def _strip_registration(text: str) -> str:
+    text = re.sub(r"\s*\((?:[A-Z]{0,3}\d{4,}[- ]?[A-Z]?)\).*$", "", text.strip())  # `(126926-H) A05748`
     text = text.strip().rstrip(",.;:")
     text = re.sub(
         r"\((?:CO\.?\s*(?:NO|REG)\.?|ROC|REG\.?\s*NO\.?)[^)]*\)?\s*$", "", text, flags=re.IGNORECASE
@@ -145,11 +149,21 @@ def _without_forms(letters: str) -> str:
     return letters
 
 
+def _name_text(line: ReceiptLine) -> str:
+    """The name a header line would give: registration numbers and an owner label taken off."""
+    text = _strip_registration(line.text)
+    if ":" in text:
+        owned = text.split(":", 1)[1].strip()  # `DIMILIKI: BANH MI CAFE SDN BHD` ("owned by")
+        if any(letters_of(owned).endswith(form) for form in _LEGAL_FORMS):
+            return owned
+    return text
+
+
 def _name_score(line: ReceiptLine, rank: int, tallest: float) -> float:
     """How much a header line looks like the merchant's name (higher is more)."""
-    text = _strip_registration(line.text)
+    text = _name_text(line)
     letters = letters_of(text)
-    if len(letters) < 3 or has_any(line.letters, _NOT_NAME) or _PHONE.search(text):
+    if len(letters) < 3 or has_any(letters, _NOT_NAME) or _PHONE.search(text):
         return 0.0
     letter_share = len(letters) / max(len(text.replace(" ", "")), 1)
     score = 1.0 + letter_share - 0.25 * rank
@@ -227,17 +241,27 @@ def _fix_name_lookalikes(text: str) -> str:
     return re.sub(r"\b(?=[A-Z]*[01][A-Z]*\b)(?=(?:[01]?[A-Z]){3})[A-Z]*[01][A-Z]*\b", fix, text)
 
 
-def _owner_prefix_removed(text: str) -> str:
-    """`DIMILIKI: BANH MI CAFE SDN BHD` → the name after a label."""
-    return text.split(":", 1)[1].strip() if ":" in text else text
+def _split_glued_forms(text: str) -> str:
+    """`SANYUSTATIONERYSHOP` → `SANYU STATIONERY SHOP`: long tokens whose end is a business word."""
+    words = []
+    for token in text.split():
+        pieces: list[str] = []
+        while len(token) >= _MIN_GLUED_TOKEN and token.isalpha():
+            form = next((f for f in _COMPANY_FORMS if len(f) >= 4 and token.upper().endswith(f)), None)
+            if form is None or len(token) - len(form) < 3:
+                break
+            pieces.insert(0, token[-len(form) :])
+            token = token[: -len(form)]
+        words.extend([token, *pieces])
+    return " ".join(words)
 
 
 def find_seller_name(lines: Sequence[ReceiptLine]) -> list[Candidate]:
     span, probability = seller_name_span(lines)
     if not span:
         return []
-    name = " ".join(_strip_registration(line.text) for line in span)
-    name = _fix_name_lookalikes(name)
+    name = " ".join(_name_text(line) for line in span)
+    name = _split_glued_forms(_fix_name_lookalikes(name))
     return [Candidate(name, probability, span[0].page, _span_bbox(span), name, "receipt_name")]
 
 
@@ -250,7 +274,8 @@ def _is_address_stop(line: ReceiptLine) -> bool:
 
 def _looks_like_address(line: ReceiptLine) -> bool:
     words = set(re.findall(r"[A-Z]+", line.text.upper()))
-    return bool(words & _ADDRESS_WORDS) or bool(_POSTCODE.search(line.text))
+    numbered_part = "," in line.text and bool(re.search(r"\d", line.text))  # `A-G-06, DATARAN GLOMAC,`
+    return bool(words & _ADDRESS_WORDS) or bool(_POSTCODE.search(line.text)) or numbered_part
 
 
 def _address_block(candidates: Sequence[ReceiptLine]) -> list[ReceiptLine]:
