@@ -91,6 +91,8 @@ def derived(concept: Concept, ranked: dict[Concept, list[Ranked]]) -> Candidate 
         value = gross - tax
     elif concept is Concept.GRAND_TOTAL and net is not None and tax is not None:
         value = net + tax
+    elif concept is Concept.NET_TOTAL and gross is not None and not ranked.get(Concept.TAX_TOTAL):
+        value = gross  # no tax anywhere on the document: nothing was added to the net
     if value is None:
         return None
     return Candidate(value, confidence.score("arithmetic"), rule="arithmetic", text=str(value))

@@ -10,7 +10,7 @@ from extractd.engine.fields import confidence
 from extractd.engine.fields.anchors import Spot, spots_for
 from extractd.engine.fields.document import DocView, LineRef
 from extractd.engine.fields.labels import LabelHit, compact, find_labels
-from extractd.engine.fields.parse import find_amounts, find_dates, parse_time
+from extractd.engine.fields.parse import currencies_in, find_amounts, find_dates, parse_time
 from extractd.engine.fields.parties import buyer_candidates, seller_candidates
 from extractd.engine.types import Candidate, Concept
 
@@ -60,6 +60,11 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Nummer",
         "Number",
         "No",
+        "Nr",
+        "N°",
+        "#",
+        "Booking ID",
+        "Reference",
     ),
     Concept.ISSUE_DATE: (
         "Invoice Date",
@@ -148,6 +153,11 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Total EUR",
         "Total USD",
         "Gross amount",
+        "Bruttosumme",
+        "Inclusief BTW",
+        "Incl. BTW",
+        "Total for this invoice",
+        "Total amount due",
     ),
     Concept.NET_TOTAL: (
         "Subtotal",
@@ -183,6 +193,13 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Net",
         "Total Nettobetrag",
         "Gesamtbetrag netto",
+        "Exclusief BTW",
+        "Excl. BTW",
+        "Rechnungssumme ohne USt",
+        "Summe ohne MwSt",
+        "ohne USt",
+        "ohne MwSt",
+        "Positionssumme",
     ),
     Concept.TAX_TOTAL: (
         "VAT",
@@ -304,6 +321,12 @@ _WEAK_LABELS = frozenset(
         "Due",
         "Dated",
         "Total",
+        "Nr",
+        "N°",
+        "#",
+        "Reference",
+        "ohne USt",
+        "ohne MwSt",
     )
 )
 _MONEY_CONCEPTS = (Concept.GRAND_TOTAL, Concept.NET_TOTAL, Concept.TAX_TOTAL)
@@ -342,34 +365,29 @@ def _claimed_by_other(doc: DocView, concept: Concept, hit: LabelHit, group: tupl
 
 def invoice_number_candidates(doc: DocView) -> list[Candidate]:
     found: list[Candidate] = []
+    siblings = (Concept.INVOICE_NUMBER, Concept.ISSUE_DATE, Concept.DUE_DATE, Concept.GRAND_TOTAL)
     for hit in find_labels(doc, LABELS[Concept.INVOICE_NUMBER]):
-        if _claimed_by_other(
-            doc,
-            Concept.INVOICE_NUMBER,
-            hit,
-            (Concept.INVOICE_NUMBER, Concept.ISSUE_DATE, Concept.DUE_DATE, Concept.GRAND_TOTAL),
-        ):
+        if _claimed_by_other(doc, Concept.INVOICE_NUMBER, hit, siblings):
             continue
-        for spot in spots_for(doc, hit):
-            token = _identifier(spot.text)
+        for spot in spots_for(doc, hit, whole_line=True):
+            if spot.rule == "label_next" or (spot.rule == "label_below" and not _alone(hit)):
+                continue
+            token = _identifier(" ".join(spot.text.split()[:4]))
             if token is not None:
-                found.append(
-                    _candidate(token, spot, _prior(hit) * (0.7 if spot.rule != "label_right" else 1.0))
-                )
+                found.append(_candidate(token, spot, _prior(hit)))
                 break
     return found
 
 
 def _identifier(text: str) -> str | None:
     """The first token that looks like a document number (has a digit, not a date or an amount)."""
-    for token in text.replace(":", " ").split():
-        token = token.strip(".,;()#")
-        if (
-            _INVOICE_ID.fullmatch(token)
-            and not find_dates(token)
-            and not re.fullmatch(r"\d{1,3}([.,]\d{2})", token)
-        ):
-            return token
+    for raw in text.replace(":", " ").split():
+        token = raw.strip(".,;()#")
+        if len(token) < 3 or not _INVOICE_ID.fullmatch(token) or find_dates(token):
+            continue
+        if re.fullmatch(r"\d{1,3}([.,]\d{2})", token) or re.fullmatch(r"\(\d{1,3}\)", raw):
+            continue
+        return token
     return None
 
 
@@ -403,22 +421,46 @@ def money_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
     for hit in find_labels(doc, LABELS[concept]):
         if _claimed_by_other(doc, concept, hit, (*_MONEY_CONCEPTS, Concept.SELLER_TAX_ID, Concept.DUE_DATE)):
             continue
+        prior = _prior(hit) * _page_weight(doc, hit.ref) * _label_fit(hit)
         for spot in spots_for(doc, hit, whole_line=True):
+            if spot.rule != "label_right" and not _alone(hit):
+                continue  # a value below or on the next line only belongs to a label standing alone
             amounts = _money_in(spot.text)
             if amounts:
                 # the rightmost amount of a line is its value column; others (rates, bases) are weaker
-                found.append(_candidate(amounts[-1], spot, _prior(hit) * _page_weight(doc, spot.ref)))
-                found.extend(_candidate(a, spot, 0.5 * _prior(hit)) for a in amounts[:-1])
+                found.append(_candidate(amounts[-1], spot, prior))
+                found.extend(_candidate(a, spot, 0.5 * prior) for a in amounts[:-1])
                 break
     if concept is Concept.GRAND_TOTAL:
         found.extend(_largest_amount(doc))
     return found
 
 
-def _page_weight(doc: DocView, ref: LineRef) -> float:
-    """Totals sit on the last page of an invoice; a 'Total' on an earlier page is often a carry-over."""
-    last_page = doc.lines[-1].page if doc.lines else ref.page
-    return 1.0 if ref.page == last_page else 0.85
+_ADJUSTMENTS = re.compile(
+    r"zuschl|abschl|rabatt|skonto|anzahlung|discount|allowance|deposit|prepaid|already paid|"
+    r"credit|rounding|rundung|remise|acompte|escompte|korting|aanbetaling|erhalten|received|carried|"
+    r"übertrag|balance forward|previous",
+    re.I,
+)
+
+
+def _label_fit(hit: LabelHit) -> float:
+    """How well the label explains the text before the amount: "Gesamtbetrag der Zuschläge" is not a total."""
+    before: list[str] = []
+    for word in hit.ref.words[hit.start :]:
+        if _money_in(word.text) or re.fullmatch(r"[-(]?\d[\d.,]*\)?-?", word.text):
+            break
+        before.append(word.text)
+    label_text = " ".join(before)
+    if _ADJUSTMENTS.search(label_text):
+        return 0.3
+    coverage = len(compact(hit.label)) / max(len(compact(label_text)), 1)
+    return 1.0 if coverage >= 0.6 else 0.75
+
+
+def _alone(hit: LabelHit) -> bool:
+    """Whether the label is the only text of its line (a form label with its value under it)."""
+    return hit.start == 0 and not [w for w in hit.rest if compact(w.text)]
 
 
 def _money_in(text: str) -> list[Decimal]:
@@ -428,10 +470,16 @@ def _money_in(text: str) -> list[Decimal]:
         printed = text[start:end]
         if tail.startswith("%") or find_dates(text[max(0, start - 3) : end + 3]):
             continue
-        if not re.search(r"[.,]\d{2}\)?-?$", printed.strip()) and not re.search(r"[€$£]|EUR|USD", text):
+        if not re.search(r"[.,]\d{2}\)?-?$", printed.strip()) and not currencies_in(text):
             continue  # a bare whole number on a line with no currency is a count, not an amount
         values.append(value)
     return values
+
+
+def _page_weight(doc: DocView, ref: LineRef) -> float:
+    """Totals sit on the last page of an invoice; a 'Total' on an earlier page is often a carry-over."""
+    last_page = doc.lines[-1].page if doc.lines else ref.page
+    return 1.0 if ref.page == last_page else 0.85
 
 
 def _largest_amount(doc: DocView) -> list[Candidate]:

@@ -81,11 +81,16 @@ def match_in_words(words: Sequence[Word], label: str) -> tuple[int, int, float] 
             if score >= _threshold(target) and (best is None or score > best[2]):
                 best = (start, end, score)
             # a word may carry the label and its value glued together ("Total:12,50")
-            if end == start + 1 and best is None and len(joined) > len(target) and joined.startswith(target):
+            if end == start + 1 and best is None and _glued(joined, target):
                 best = (start, end, 0.95)
         if best is not None and best[2] == 1.0:
             break
     return best
+
+
+def _glued(joined: str, target: str) -> bool:
+    """A label directly followed by a value in one word: the rest starts with a digit, not a letter."""
+    return len(joined) > len(target) and joined.startswith(target) and joined[len(target)].isdigit()
 
 
 def find_labels(

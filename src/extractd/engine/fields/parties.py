@@ -2,250 +2,260 @@
 
 Business letters put the seller in the letterhead (top), in the small sender line above the
 recipient's address window, and in the footer; the buyer is the address window itself, or the block
-under "Bill to" / "Rechnungsempfänger" / "Client" / "Klant".
+under "Bill to" / "Rechnungsempfänger" / "Client" / "Klant". Blocks under a party label are read as
+lines, some of them `key: value` ("Name: Lieferant GmbH", "Nummer: 549910").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from extractd.engine.fields import confidence
 from extractd.engine.fields.document import Cell, DocView, cells_of, column_below
-from extractd.engine.fields.labels import compact, match_in_words
+from extractd.engine.fields.labels import compact, similarity
 from extractd.engine.types import Candidate
 
 SELLER_LABELS = (
-    "Seller",
-    "Vendor",
-    "Supplier",
-    "From",
-    "Sold by",
-    "Issued by",
-    "Verkäufer",
-    "Lieferant",
-    "Anbieter",
-    "Rechnungssteller",
-    "Absender",
-    "Fournisseur",
-    "Vendeur",
-    "Émetteur",
-    "Leverancier",
-    "Verkoper",
-)
+    "Seller", "Vendor", "Supplier", "From", "Sold by", "Issued by", "Service Provider", "Verkäufer",
+    "Lieferant", "Anbieter", "Rechnungssteller", "Absender", "Leistungserbringer", "Fournisseur", "Vendeur",
+    "Émetteur", "Prestataire", "Leverancier", "Verkoper",
+)  # fmt: skip
 BUYER_LABELS = (
-    "Bill to",
-    "Billed to",
-    "Invoice to",
-    "Invoiced to",
-    "Customer",
-    "Sold to",
-    "Buyer",
-    "Client",
-    "Recipient",
-    "Bill To Address",
-    "Rechnungsempfänger",
-    "Rechnungsadresse",
-    "Kunde",
-    "Käufer",
-    "Empfänger",
-    "Leistungsempfänger",
-    "Auftraggeber",
-    "Facturé à",
-    "Adresse de facturation",
-    "Acheteur",
-    "Destinataire",
-    "Klant",
-    "Factuuradres",
-    "Afnemer",
-    "Koper",
-    "Customer name",
-    "Client name",
-)
+    "Bill to", "Billed to", "Invoice to", "Invoiced to", "Bill to Address", "Customer", "Sold to", "Buyer",
+    "Client", "Recipient", "Rechnungsempfänger", "Rechnungsadresse", "Kunde", "Käufer", "Empfänger",
+    "Leistungsempfänger", "Auftraggeber", "Facturé à", "Adresse de facturation", "Acheteur", "Destinataire",
+    "Klant", "Factuuradres", "Afnemer", "Koper",
+)  # fmt: skip
+_NAME_KEYS = ("name", "firma", "company", "companyname", "nom", "raisonsociale", "naam", "bedrijfsnaam")
+_ADDRESS_KEYS = ("anschrift", "adresse", "address", "adres", "straße", "street", "rue")
 LEGAL_FORM = re.compile(
-    r"(?<![\w])(GmbH|AG|KG|OHG|UG|e\.\s?K\.|e\.\s?V\.|mbH|SE|Ltd\.?|Limited|LLC|L\.L\.C\.|Inc\.?|Corp\.?|"
-    r"Corporation|Co\.|Company|PLC|LLP|LP|Pvt\.?|SARL|S\.A\.R\.L\.|SAS|SASU|SA|S\.A\.|EURL|SCI|SNC|"
-    r"B\.V\.|BV|N\.V\.|NV|VOF|S\.L\.|S\.R\.L\.|Srl|SpA|S\.p\.A\.|Oy|AB|A/S|ApS|AS|Sdn\.?\s?Bhd\.?|Bhd\.?|"
-    r"Pte\.?|Pty\.?|GbR|KGaA)(?![\w])"
+    r"(?<![\w])(GmbH|GMBH|Gmbh|AG|KG|OHG|UG|e\.\s?K\.|e\.\s?V\.|mbH|SE|Ltd\.?|LTD\.?|Limited|LIMITED|LLC|"
+    r"L\.L\.C\.|Inc\.?|INC\.?|Corp\.?|CORP\.?|Corporation|Co\.|CO\.|Company|COMPANY|PLC|plc|LLP|Pvt\.?|PVT\.?|"
+    r"SARL|S\.A\.R\.L\.|SAS|SASU|S\.A\.|EURL|SNC|B\.V\.|BV|N\.V\.|NV|VOF|S\.L\.|S\.R\.L\.|Srl|SRL|SpA|S\.p\.A\.|"
+    r"Oy|A/S|ApS|Sdn\.?\s?Bhd\.?|SDN\.?\s?BHD\.?|Bhd\.?|BHD\.?|Pte\.?|PTE\.?|Pty\.?|GbR|KGaA|a\.G\.)(?![\w])"
 )
-_ADDRESS_LINE = re.compile(
-    r"\d{4,5}\s+[A-ZÄÖÜÉ][\w\-. ]+|\b[A-Z]{1,2}\d[\dA-Z]?\s?\d[A-Z]{2}\b"
+_POSTAL = re.compile(
+    r"\b\d{4,5}\s+[A-ZÄÖÜÉ][\w\-. ]+|\b[A-Z]{1,2}\d[\dA-Z]?\s?\d[A-Z]{2}\b"
     r"|\d+\s*\w+\s*(str|straße|strasse|rue|avenue|road|street|laan|weg|plein|gasse|platz)",
     re.I,
 )
-_SALUTATIONS = re.compile(
-    r"^(herrn?|frau|firma|mr\.?|mrs\.?|ms\.?|messrs\.?|m\.|mme|monsieur|madame|dhr\.?|mevr\.?|attn\.?|z\.\s?hd\.?)\s+",
-    re.I,
-)
+_SALUTATION = re.compile(r"^(firma|attn\.?|z\.\s?hd\.?)\s+", re.I)
 _NOT_A_NAME = re.compile(
-    r"rechnung|invoice|facture|factuur|datum|date|seite|page|tel|fax|e-?mail|www\.|@|iban|bic|ust|vat|steuer",
+    r"rechnung|invoice|facture|factuur|datum|\bdate\b|seite|page|\btel\b|fax|e-?mail|www\.|@|iban|\bbic\b|"
+    r"ust|\bvat\b|steuer|nummer|number|\bnr\b|gln|gtin|\bid\b|kontakt|contact|telefon|phone",
     re.I,
 )
+_KEY_VALUE = re.compile(r"^([^:]{1,30}):\s*(.*)$")
 
 
-def _label_cells(cells: Sequence[Cell], labels: Sequence[str]) -> list[tuple[Cell, int]]:
-    """Cells that start with one of `labels`, with the index of the first word after the label."""
-    found: list[tuple[Cell, int]] = []
-    for cell in cells:
-        for label in labels:
-            hit = match_in_words(cell.words[:6], label)
-            if hit and hit[0] == 0:
-                found.append((cell, hit[1]))
-                break
+@dataclass(frozen=True, slots=True)
+class BlockLine:
+    cell: Cell
+    key: str | None  # compacted key of a `key: value` line
+    value: str
+
+
+def _is_party_label(text: str, labels: Sequence[str]) -> bool:
+    targets = [compact(label) for label in labels]
+    for part in re.split(r"[/&,]|\bund\b|\band\b|\bet\b|\ben\b", text):
+        key = compact(part)
+        if key and any(similarity(key, t) >= (1.0 if len(t) <= 6 else 0.88) for t in targets):
+            return True
+    return False
+
+
+def party_label_cells(cells: Sequence[Cell], labels: Sequence[str]) -> list[tuple[int, str]]:
+    """Cells that are a party label ("Verkäufer", "Bill to:", "Käufer/Leistungsempfänger"), with any
+    text after the label's colon."""
+    found: list[tuple[int, str]] = []
+    for index, cell in enumerate(cells):
+        if len(cell.words) > 6:
+            continue
+        head, _, rest = cell.text.partition(":")
+        if _is_party_label(head, labels):
+            found.append((index, rest.strip()))
     return found
 
 
-def _name_text(text: str) -> str | None:
-    cleaned = _SALUTATIONS.sub("", text.strip(" :,-|")).strip(" :,")
+def _next_cell_text(cells: Sequence[Cell], index: int) -> str:
+    if index + 1 < len(cells) and cells[index + 1].ref is cells[index].ref:
+        return cells[index + 1].text
+    return ""
+
+
+def read_block(cells: Sequence[Cell], index: int) -> list[BlockLine]:
+    """The lines of the block under the cell at `index`, split into key and value when `key: value`."""
+    lines: list[BlockLine] = []
+    position = {id(cell): i for i, cell in enumerate(cells)}
+    for cell in column_below(cells, cells[index], limit=9):
+        text = cell.text.strip()
+        if text.endswith(":"):
+            lines.append(BlockLine(cell, compact(text), _next_cell_text(cells, position[id(cell)])))
+            continue
+        match = _KEY_VALUE.match(text)
+        if match and len(match.group(1).split()) <= 3 and not re.search(r"\d", match.group(1)):
+            lines.append(BlockLine(cell, compact(match.group(1)), match.group(2)))
+        else:
+            lines.append(BlockLine(cell, None, text))
+    return lines
+
+
+def name_text(text: str) -> str | None:
+    cleaned = _SALUTATION.sub("", text.strip(" :,-|")).strip(" :,")
     if len(compact(cleaned)) < 2 or _NOT_A_NAME.search(cleaned) or not re.search(r"[A-Za-zÀ-ÿ]", cleaned):
         return None
     return cleaned
 
 
-def _block_candidates(
-    cells: Sequence[Cell], anchor: Cell, after: int, address: bool, rule: str
-) -> list[Candidate]:
-    """Name (first line) or address (the lines after the name) of the block anchored at a label."""
-    rest = " ".join(w.text for w in anchor.words[after:]).strip(" :")
-    below = column_below(cells, anchor)
-    lines = ([rest] if rest else []) + [c.text for c in below]
-    boxes = ([anchor] if rest else []) + list(below)
-    if not lines:
+def _name_index(lines: Sequence[BlockLine]) -> int | None:
+    for i, line in enumerate(lines):
+        if line.key in _NAME_KEYS and line.value:
+            return i
+    for i, line in enumerate(lines[:4]):
+        if line.key is None and name_text(line.value):
+            return i
+    return None
+
+
+def party_from_block(lines: Sequence[BlockLine], rule: str, *, address: bool) -> list[Candidate]:
+    index = _name_index(lines)
+    if index is None:
         return []
     if not address:
-        name = _name_text(lines[0])
-        if name is None:
+        line = lines[index]
+        name = name_text(line.value) if line.key is None else line.value.strip()
+        if not name:
             return []
-        box = boxes[0]
-        return [Candidate(name, confidence.score(rule), box.ref.page, box.bbox, lines[0], rule)]
-    address_lines = [line for line in lines[1:5] if not _NOT_A_NAME.search(line)]
-    if not address_lines:
+        prior = 1.1 if line.key in _NAME_KEYS else 1.0
+        score = confidence.score(rule, prior=prior)
+        return [Candidate(name, score, line.cell.ref.page, line.cell.bbox, line.value, rule)]
+    parts: list[str] = []
+    for line in lines[index + 1 : index + 6]:
+        if line.key is not None and line.key not in _ADDRESS_KEYS:
+            break
+        if line.value and not _NOT_A_NAME.search(line.value):
+            parts.append(line.value)
+    if not parts:
         return []
-    text = " ".join(address_lines)
-    return [Candidate(text, confidence.score(rule, prior=0.8), boxes[0].ref.page, boxes[0].bbox, text, rule)]
+    text = " ".join(parts)
+    cell = lines[index + 1].cell
+    return [Candidate(text, confidence.score(rule, prior=0.85), cell.ref.page, cell.bbox, text, rule)]
+
+
+def _labelled(doc: DocView, cells: Sequence[Cell], labels: Sequence[str], address: bool) -> list[Candidate]:
+    found: list[Candidate] = []
+    for index, rest in party_label_cells(cells, labels):
+        if rest and not address and name_text(rest):
+            cell = cells[index]
+            score = confidence.score("label_right:party")
+            found.append(
+                Candidate(name_text(rest), score, cell.ref.page, cell.bbox, rest, "label_right:party")
+            )
+            continue
+        found.extend(party_from_block(read_block(cells, index), "label_below:party", address=address))
+    return found
 
 
 def buyer_candidates(doc: DocView, *, address: bool) -> list[Candidate]:
     cells = cells_of(doc)
-    found: list[Candidate] = []
-    for cell, after in _label_cells(cells, BUYER_LABELS):
-        found.extend(_block_candidates(cells, cell, after, address, "label_below:party"))
+    found = _labelled(doc, cells, BUYER_LABELS, address)
     found.extend(_window_candidates(doc, cells, address))
     return found
 
 
 def seller_candidates(doc: DocView, *, address: bool) -> list[Candidate]:
     cells = cells_of(doc)
-    found: list[Candidate] = []
-    for cell, after in _label_cells(cells, SELLER_LABELS):
-        found.extend(_block_candidates(cells, cell, after, address, "label_below:party"))
+    found = _labelled(doc, cells, SELLER_LABELS, address)
     if not address:
         found.extend(_legal_form_candidates(doc, cells))
         found.extend(_sender_line_candidates(doc, cells))
     return found
 
 
+def _sender_parts(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\s[·•|\-–]\s|,\s", text) if p.strip()]
+
+
 def _sender_line_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidate]:
     """The small return-address line above the window: "Lieferant GmbH · Str. 20 · 80333 München"."""
     found: list[Candidate] = []
+    first_page = doc.lines[0].page if doc.lines else 1
     for cell in cells:
-        if cell.ref.page != doc.lines[0].page or doc.relative_y(cell.ref) > 0.4:
+        if cell.ref.page != first_page or doc.relative_y(cell.ref) > 0.4 or len(cell.text) > 140:
             continue
-        parts = [p.strip() for p in re.split(r"\s[·•|,\-–]\s|\s{2,}|,\s", cell.text) if p.strip()]
-        if len(parts) >= 3 and _ADDRESS_LINE.search(cell.text) and len(cell.text) < 140:
-            name = _name_text(parts[0])
+        parts = _sender_parts(cell.text)
+        if len(parts) >= 3 and _POSTAL.search(cell.text):
+            name = name_text(parts[0])
             if name:
-                found.append(
-                    Candidate(
-                        name,
-                        confidence.score("position:sender", prior=1.3),
-                        cell.ref.page,
-                        cell.bbox,
-                        cell.text,
-                        "position:sender",
-                    )
-                )
+                score = confidence.score("position:sender", prior=1.2)
+                found.append(Candidate(name, score, cell.ref.page, cell.bbox, cell.text, "position:sender"))
     return found
+
+
+def _excluded_cells(doc: DocView, cells: Sequence[Cell]) -> set[int]:
+    """Cells that belong to the buyer (its labelled block, the address window)."""
+    excluded: set[int] = set()
+    for index, _rest in party_label_cells(cells, BUYER_LABELS):
+        excluded.update(id(line.cell) for line in read_block(cells, index))
+    excluded.update(id(c) for c in address_window(doc, cells))
+    return excluded
 
 
 def _legal_form_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidate]:
     """Cells naming a company with a legal form; the issuer's is the one in the letterhead or footer."""
-    buyer_cells = {
-        id(c) for cell, _ in _label_cells(cells, BUYER_LABELS) for c in [cell, *column_below(cells, cell)]
-    }
-    window = {id(c) for c in _address_window(doc, cells)}
+    excluded = _excluded_cells(doc, cells)
+    first_page = doc.lines[0].page if doc.lines else 1
     found: list[Candidate] = []
     for cell in cells:
         match = LEGAL_FORM.search(cell.text)
-        if not match or id(cell) in buyer_cells or id(cell) in window:
+        if not match or id(cell) in excluded:
             continue
-        name = _name_text(cell.text[: match.end()].split("·")[-1].split("|")[-1])
-        if name is None or len(name) > 80:
+        name = (
+            name_text(_sender_parts(cell.text[: match.end()])[-1])
+            if _sender_parts(cell.text[: match.end()])
+            else None
+        )
+        if name is None or len(name) > 80 or len(name.split()) > 8:
             continue
         y = doc.relative_y(cell.ref)
         prior = 1.0 if y < 0.2 else 0.8 if y > 0.85 else 0.55
-        prior *= 1.0 if cell.ref.page == doc.lines[0].page else 0.7
-        found.append(
-            Candidate(
-                name,
-                confidence.score("position:legal", prior=prior),
-                cell.ref.page,
-                cell.bbox,
-                cell.text,
-                "position:legal",
-            )
-        )
+        prior *= 1.0 if cell.ref.page == first_page else 0.7
+        score = confidence.score("position:legal", prior=prior)
+        found.append(Candidate(name, score, cell.ref.page, cell.bbox, cell.text, "position:legal"))
     return found
 
 
-def _address_window(doc: DocView, cells: Sequence[Cell]) -> list[Cell]:
-    """The recipient block on page 1: left half, upper part, 2-6 lines ending with a postal-code line."""
+def address_window(doc: DocView, cells: Sequence[Cell]) -> list[Cell]:
+    """The recipient block on page 1: left half, upper part, 2-7 lines ending with a postal-code line."""
     first_page = doc.lines[0].page if doc.lines else 1
     width, _height = doc.page_sizes.get(first_page, (1.0, 1.0))
     for cell in cells:
-        if (
-            cell.ref.page != first_page
-            or cell.bbox[0] > 0.5 * width
-            or not 0.08 < doc.relative_y(cell.ref) < 0.45
-        ):
+        if cell.ref.page != first_page or cell.bbox[0] > 0.5 * width:
+            continue
+        if not 0.08 < doc.relative_y(cell.ref) < 0.45:
             continue
         block = [cell, *column_below(cells, cell, limit=6)]
-        postal = [i for i, c in enumerate(block) if _ADDRESS_LINE.search(c.text)]
-        if 2 <= len(block) <= 7 and postal and postal[0] >= 1 and _name_text(block[0].text):
+        postal = [i for i, c in enumerate(block) if _POSTAL.search(c.text)]
+        if 2 <= len(block) <= 7 and postal and postal[0] >= 1 and name_text(block[0].text):
             return block[: postal[-1] + 1]
     return []
 
 
 def _window_candidates(doc: DocView, cells: Sequence[Cell], address: bool) -> list[Candidate]:
-    block = _address_window(doc, cells)
-    if not block:
-        return []
-    sender = _SALUTATIONS.match(block[0].text) is None and len(re.split(r"\s[·•|]\s", block[0].text)) >= 3
-    block = block[1:] if sender else block
+    block = address_window(doc, cells)
+    if block and len(_sender_parts(block[0].text)) >= 3:
+        block = block[1:]  # the sender line sits on top of the window
     if len(block) < 2:
         return []
+    rule = "position:window"
     if address:
         text = " ".join(c.text for c in block[1:])
         return [
-            Candidate(
-                text,
-                confidence.score("position:window", prior=0.8),
-                block[1].ref.page,
-                block[1].bbox,
-                text,
-                "position:window",
-            )
+            Candidate(text, confidence.score(rule, prior=0.8), block[1].ref.page, block[1].bbox, text, rule)
         ]
-    name = _name_text(block[0].text)
+    name = name_text(block[0].text)
     if name is None:
         return []
-    return [
-        Candidate(
-            name,
-            confidence.score("position:window"),
-            block[0].ref.page,
-            block[0].bbox,
-            block[0].text,
-            "position:window",
-        )
-    ]
+    return [Candidate(name, confidence.score(rule), block[0].ref.page, block[0].bbox, block[0].text, rule)]
