@@ -168,13 +168,9 @@ def _details(value: FieldValue) -> dict[str, Any]:
 
 
 def to_json(value: Any) -> Any:
-    """Field values in JSON types: Decimal → float (a JSON number), dates → ISO strings, containers recursively."""
+    """Field values in JSON types: Decimal → float, dates → ISO strings, containers recursively."""
     if isinstance(value, Decimal):
-        return (
-            int(value)
-            if value == value.to_integral_value() and value.as_tuple().exponent >= 0
-            else float(value)
-        )
+        return float(value)
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, dict):
