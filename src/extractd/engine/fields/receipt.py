@@ -59,7 +59,7 @@ def find_issue_date(lines: Sequence[ReceiptLine]) -> list[Candidate]:
             continue
         seen.add(value)
         agreeing = len(counts) == 1
-        probability = 0.8 + (0.07 if labelled else 0.0) + (0.08 if agreeing else 0.0)
+        probability = 0.86 + (0.06 if labelled else 0.0) + (0.05 if agreeing else 0.0)
         probability *= max(0.6, min_confidence(line)) if min_confidence(line) < 0.9 else 1.0
         rule = "receipt_date:" + ("label" if labelled else "first")
         score = probability if not candidates else min(probability, 0.4)

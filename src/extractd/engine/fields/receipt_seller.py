@@ -110,6 +110,36 @@ _ADDRESS_WORDS = frozenset(
         "SUBANG",
     ]
 )
+# States, federal territories and the country: what may follow the postcode line of an address.
+_REGIONS = frozenset(
+    [
+        "SELANGOR",
+        "JOHOR",
+        "PERAK",
+        "PENANG",
+        "PINANG",
+        "KEDAH",
+        "MELAKA",
+        "PAHANG",
+        "SABAH",
+        "SARAWAK",
+        "KELANTAN",
+        "TERENGGANU",
+        "SEMBILAN",
+        "PERLIS",
+        "MALAYSIA",
+        "LUMPUR",
+        "DARUL",
+        "EHSAN",
+        "TAKZIM",
+        "PUTRAJAYA",
+        "LABUAN",
+        "WILAYAH",
+        "PERSEKUTUAN",
+    ]
+)
+# Street words that OCR glues to the next word (`JALANKANCIL`, `JALANSS23/11`).
+_GLUED_STREET_WORD = re.compile(r"\b(JALAN|TAMAN|LORONG)(?=[A-Z0-9]{2,})")
 # A registration number: `(519537-X)`, `JM0325965-V`, `CO. NO. 113825-W`, `BR NO: 0195932-X`.
 _REGISTRATION = re.compile(r"\(?\b(?:[A-Z]{0,3}\d{4,}[- ]?[A-Z]|\d{6,})\b\)?\s*$")
 _REGISTRATION_LINE = re.compile(
@@ -272,10 +302,25 @@ def _is_address_stop(line: ReceiptLine) -> bool:
     return bool(_PHONE.search(line.text)) or bool(find_dates(line.text))
 
 
+def _words(line: ReceiptLine) -> set[str]:
+    return set(re.findall(r"[A-Z]+", line.text.upper()))
+
+
 def _looks_like_address(line: ReceiptLine) -> bool:
-    words = set(re.findall(r"[A-Z]+", line.text.upper()))
     numbered_part = "," in line.text and bool(re.search(r"\d", line.text))  # `A-G-06, DATARAN GLOMAC,`
-    return bool(words & _ADDRESS_WORDS) or bool(_POSTCODE.search(line.text)) or numbered_part
+    return bool(_words(line) & _ADDRESS_WORDS) or bool(_POSTCODE.search(line.text)) or numbered_part
+
+
+def _starts_address(line: ReceiptLine) -> bool:
+    """An address opens with a number (`NO 12,`, `LOT 3`, `A-16-1,`) or names at least two places."""
+    if not _looks_like_address(line) or _is_address_stop(line) or _is_skippable(line):
+        return False
+    return bool(re.search(r"\d", line.text)) or len(_words(line) & _ADDRESS_WORDS) >= 2
+
+
+def _continues_after_postcode(line: ReceiptLine) -> bool:
+    """After the postcode line only a state or country line, or a numbered line, still belongs."""
+    return bool(_words(line) & _REGIONS) or bool(re.match(r"\s*\d", line.text))
 
 
 def _address_block(candidates: Sequence[ReceiptLine]) -> list[ReceiptLine]:
@@ -285,11 +330,15 @@ def _address_block(candidates: Sequence[ReceiptLine]) -> list[ReceiptLine]:
     postcode_seen = False
     for line in candidates:
         if not block:
-            if _looks_like_address(line) and not _is_address_stop(line) and not _is_skippable(line):
+            if _starts_address(line):
                 block.append(line)
                 postcode_seen = bool(_POSTCODE.search(line.text))
             continue
-        if _is_address_stop(line) or _is_skippable(line) or (postcode_seen and not _looks_like_address(line)):
+        if (
+            _is_address_stop(line)
+            or _is_skippable(line)
+            or (postcode_seen and not _continues_after_postcode(line))
+        ):
             break
         block.append(line)
         postcode_seen = postcode_seen or bool(_POSTCODE.search(line.text))
@@ -299,7 +348,10 @@ def _address_block(candidates: Sequence[ReceiptLine]) -> list[ReceiptLine]:
 def _is_skippable(line: ReceiptLine) -> bool:
     """Registration numbers and owner notes between the name and the address."""
     text = line.text.upper().strip()
-    return bool(_REGISTRATION_LINE.match(text)) or (text.startswith("(") and text.endswith(")"))
+    if _REGISTRATION_LINE.match(text) or (text.startswith("(") and text.endswith(")")):
+        return True
+    # `CO KEG NO : 210038-K`: a short label ending in a registration number
+    return bool(re.search(r"\d{5,}-?\s?[A-Z]\)?$", text)) and len(text.split()) <= 5 and "," not in text
 
 
 def find_seller_address(lines: Sequence[ReceiptLine]) -> list[Candidate]:
@@ -308,7 +360,7 @@ def find_seller_address(lines: Sequence[ReceiptLine]) -> list[Candidate]:
     block = _address_block(lines[start : start + _MAX_HEADER_LINES])
     if not block:
         return []
-    text = " ".join(line.text.strip() for line in block)
+    text = _GLUED_STREET_WORD.sub(r"\1 ", " ".join(line.text.strip() for line in block))
     has_postcode = any(_POSTCODE.search(line.text) for line in block)
     probability = (0.5 + (0.25 if has_postcode else 0.0)) * max(0.6, name_probability + 0.2)
     probability *= max(0.5, min(min_confidence(line) for line in block))
