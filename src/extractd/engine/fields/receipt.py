@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, time
 
 from extractd.engine.fields.parse import find_dates, parse_time
@@ -20,6 +21,8 @@ from extractd.engine.types import Candidate, Concept, Page
 
 # Receipts are printed when the purchase happens: dates far from now are misreads or other numbers.
 _MIN_YEAR, _MAX_YEAR = 1990, 2099
+# Share of the probability the best candidate leaves that its runners-up get (see _as_alternatives).
+_RUNNER_UP_SHARE = 0.2
 _PAYMENT_METHODS = (
     ("VISA", "card"), ("MASTER", "card"), ("AMEX", "card"), ("CREDITCARD", "card"), ("DEBIT", "card"),
     ("CARD", "card"), ("EWALLET", "e-wallet"), ("GRABPAY", "e-wallet"), ("BOOST", "e-wallet"),
@@ -115,4 +118,20 @@ def find_receipt_field(concept: Concept, pages: Sequence[Page]) -> list[Candidat
     lines = receipt_lines(pages)
     if not lines:
         return []
-    return finder(lines)
+    return _as_alternatives(finder(lines))
+
+
+def _as_alternatives(candidates: list[Candidate]) -> list[Candidate]:
+    """Best first, with the other values sharing what probability the best one leaves.
+
+    The scores of different values are probabilities of exclusive events, so together they stay
+    under 1: a runner-up scored on its own would read as a close contest and wrongly lower the
+    confidence in a clear winner.
+    """
+    if len(candidates) <= 1:
+        return candidates
+    ordered = sorted(candidates, key=lambda c: -c.score)
+    best = ordered[0]
+    left = (1.0 - best.score) * _RUNNER_UP_SHARE
+    rest = [replace(c, score=min(c.score, left)) for c in ordered[1:] if c.value != best.value]
+    return [best, *rest]
