@@ -47,8 +47,11 @@ _DOC_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _TITLE = re.compile(
-    r"^\W*(?:tax\s+)?(?:invoice|rechnung|facture|factuur|fattura|factura|receipt|quittung|kassenbon|reçu|"
-    r"credit\s+note|gutschrift|avoir|rechnungskorrektur|proforma(?:\s+invoice)?)\b",
+    r"^\W*(?:tax\s+|commercial\s+|pro\s*-?\s*forma\s+)?"
+    r"(?:invoice|rechnung|facture|factuur|fattura|factura|faktura|receipt|quittung|kassenbon|reçu|"
+    r"credit\s+note|gutschrift|avoir|rechnungskorrektur|contract|vertrag|contrat|delivery\s+note|"
+    r"lieferschein|bon\s+de\s+livraison|purchase\s+order|bestellung|statement|kontoauszug|quotation|"
+    r"angebot|devis|offerte)\b",
     re.IGNORECASE,
 )
 # Usual translations of document-type words, so a rule named "Invoice" matches a German Rechnung.
