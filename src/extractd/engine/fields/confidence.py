@@ -20,6 +20,7 @@ RULE_BASE_RATES: dict[str, float] = {
     "label_right": 0.8,
     "label_below": 0.7,
     "label_next": 0.55,
+    "label_column": 0.65,
     "largest_amount": 0.45,
     "pattern": 0.4,
     "position": 0.45,

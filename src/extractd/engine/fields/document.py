@@ -169,19 +169,40 @@ def cells_of(doc: DocView) -> list[Cell]:
     return [Cell(ref, tuple(words)) for ref in doc.lines for words in split_cells(ref.words)]
 
 
-def column_below(cells: Sequence[Cell], start: Cell, limit: int = 6) -> list[Cell]:
-    """The cells under `start` that share its left edge, stopping at a vertical gap (a block)."""
+def column_below(cells: Sequence[Cell], start: Cell, limit: int = 6, indent: float = 0.0) -> list[Cell]:
+    """The cells under `start` that share a left edge, stopping at a vertical gap (a block).
+
+    The first cell may be indented by up to `indent` points (a block under its heading); the rest
+    align with that first cell.
+    """
     block: list[Cell] = []
     previous = start
+    left = start.bbox[0]
     for cell in cells:
         if cell.ref.page != start.ref.page or cell.bbox[1] <= previous.bbox[1] + 1:
             continue
-        if abs(cell.bbox[0] - start.bbox[0]) > max(6.0, 0.8 * start.height):
+        tolerance = max(6.0, 0.8 * start.height)
+        offset = cell.bbox[0] - left
+        if not (-tolerance <= offset <= tolerance or (not block and 0 <= offset <= indent)):
             continue
         if cell.bbox[1] - previous.bbox[3] > 1.6 * max(previous.height, 1.0):
             break
+        if not block:
+            left = cell.bbox[0]
         block.append(cell)
         previous = cell
         if len(block) >= limit:
             break
     return block
+
+
+def cell_above(cells: Sequence[Cell], cell: Cell) -> Cell | None:
+    """The cell directly above `cell` in the same column (within a line's spacing), if any."""
+    best: Cell | None = None
+    for other in cells:
+        if other.ref.page != cell.ref.page or other.bbox[1] >= cell.bbox[1] - 1:
+            continue
+        aligned = abs(other.bbox[0] - cell.bbox[0]) <= max(6.0, 0.8 * cell.height)
+        if aligned and cell.bbox[1] - other.bbox[3] <= 1.6 * max(other.height, 1.0):
+            best = other
+    return best

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from extractd.engine.fields import confidence
 from extractd.engine.fields.anchors import Spot, spots_for
-from extractd.engine.fields.document import DocView, LineRef
+from extractd.engine.fields.document import DocView, LineRef, split_cells
 from extractd.engine.fields.labels import LabelHit, compact, find_labels
 from extractd.engine.fields.parse import currencies_in, find_amounts, find_dates, parse_time
 from extractd.engine.fields.parties import buyer_candidates, seller_candidates
@@ -85,6 +85,8 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Date",
         "Datum",
         "Dated",
+        "vom",
+        "du",
     ),
     Concept.DUE_DATE: (
         "Due Date",
@@ -334,8 +336,32 @@ _DATE_CONCEPTS = (Concept.ISSUE_DATE, Concept.DUE_DATE)
 _INVOICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]*\d[A-Za-z0-9/_.\-]*|\d")
 
 
+_DOCUMENT_WORDS = re.compile(
+    r"rechnung|invoice|facture|factuur|avoir|gutschrift|credit|beleg|receipt|bill\b|nota", re.I
+)
+_OTHER_DOCUMENTS = re.compile(
+    r"bestell|order|commande|liefer|delivery|livraison|version|kunde|customer|client|klant|account|konto|"
+    r"global|gln|gtin|artikel|article|steuer|tax|tva|btw|vat|ust|seite|page|contract|vertrag|dossier",
+    re.I,
+)
+# Labels so generic that they only count with an invoice word before them ("Rechnung Nr.", "Invoice #").
+_CONTEXT_LABELS = frozenset(
+    compact(label) for label in ("Nummer", "Number", "No", "Nr", "N°", "#", "vom", "du", "dated")
+)
+
+
 def _prior(hit: LabelHit) -> float:
-    return 0.8 if compact(hit.label) in _WEAK_LABELS else 1.0
+    """How much a label hit is worth: strong labels 1.0, generic ones by the words before them."""
+    key = compact(hit.label)
+    if key not in _CONTEXT_LABELS:
+        return 0.8 if key in _WEAK_LABELS else 1.0
+    context = " ".join(w.text for w in hit.ref.words[: hit.start])
+    own_word = hit.words[0].text
+    if _OTHER_DOCUMENTS.search(context[-40:]) or _OTHER_DOCUMENTS.search(own_word):
+        return 0.0
+    if _DOCUMENT_WORDS.search(context[-40:]):
+        return 0.9
+    return 0.5 if hit.start == 0 else 0.0
 
 
 def _candidate(value: object, spot: Spot, prior: float, rule: str | None = None) -> Candidate:
@@ -369,8 +395,10 @@ def invoice_number_candidates(doc: DocView) -> list[Candidate]:
     for hit in find_labels(doc, LABELS[Concept.INVOICE_NUMBER]):
         if _claimed_by_other(doc, Concept.INVOICE_NUMBER, hit, siblings):
             continue
+        if _prior(hit) == 0.0:
+            continue
         for spot in spots_for(doc, hit, whole_line=True):
-            if spot.rule == "label_next" or (spot.rule == "label_below" and not _alone(hit)):
+            if spot.rule == "label_next" or (spot.rule == "label_below" and hit.start > 0):
                 continue
             token = _identifier(" ".join(spot.text.split()[:4]))
             if token is not None:
@@ -381,6 +409,8 @@ def invoice_number_candidates(doc: DocView) -> list[Candidate]:
 
 def _identifier(text: str) -> str | None:
     """The first token that looks like a document number (has a digit, not a date or an amount)."""
+    if re.search(r"\((GTIN|GLN|EAN)\)", text):
+        return None  # a global trade item / location number, not the document's own
     for raw in text.replace(":", " ").split():
         token = raw.strip(".,;()#")
         if len(token) < 3 or not _INVOICE_ID.fullmatch(token) or find_dates(token):
@@ -394,7 +424,9 @@ def _identifier(text: str) -> str | None:
 def date_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
     found: list[Candidate] = []
     for hit in find_labels(doc, LABELS[concept]):
-        if _claimed_by_other(doc, concept, hit, (*_DATE_CONCEPTS, Concept.INVOICE_NUMBER)):
+        if _prior(hit) == 0.0 or _claimed_by_other(
+            doc, concept, hit, (*_DATE_CONCEPTS, Concept.INVOICE_NUMBER)
+        ):
             continue
         for spot in spots_for(doc, hit, whole_line=True):
             dates = find_dates(spot.text, day_first=doc.day_first)
@@ -418,14 +450,18 @@ def _first_dates(doc: DocView) -> list[Candidate]:
 
 def money_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
     found: list[Candidate] = []
+    credit = is_credit_note(doc)
     for hit in find_labels(doc, LABELS[concept]):
         if _claimed_by_other(doc, concept, hit, (*_MONEY_CONCEPTS, Concept.SELLER_TAX_ID, Concept.DUE_DATE)):
             continue
         prior = _prior(hit) * _page_weight(doc, hit.ref) * _label_fit(hit)
+        if not _money_in(hit.ref.text) and hit.start > 0:
+            found.extend(_column_candidates(doc, hit, prior, credit))
+            continue
         for spot in spots_for(doc, hit, whole_line=True):
             if spot.rule != "label_right" and not _alone(hit):
                 continue  # a value below or on the next line only belongs to a label standing alone
-            amounts = _money_in(spot.text)
+            amounts = [abs(a) for a in _money_in(spot.text)] if credit else _money_in(spot.text)
             if amounts:
                 # the rightmost amount of a line is its value column; others (rates, bases) are weaker
                 found.append(_candidate(amounts[-1], spot, prior))
@@ -433,6 +469,46 @@ def money_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
                 break
     if concept is Concept.GRAND_TOTAL:
         found.extend(_largest_amount(doc))
+    return found
+
+
+def _column_bounds(hit: LabelHit) -> tuple[float, float]:
+    """The horizontal extent of a header label's column: halfway to its neighbours in the header."""
+    cells = split_cells(hit.ref.words)
+    left, right = 0.0, float("inf")
+    for cell in cells:
+        if cell[-1].bbox[2] <= hit.x0:
+            left = max(left, (cell[-1].bbox[2] + hit.x0) / 2)
+        elif cell[0].bbox[0] >= hit.x1:
+            right = min(right, (hit.x1 + cell[0].bbox[0]) / 2)
+    return left, right
+
+
+def _column_candidates(doc: DocView, hit: LabelHit, prior: float, credit: bool) -> list[Candidate]:
+    """Totals laid out as a table: labels in a header row, amounts in the rows below; the last row
+    of such a column is its sum."""
+    left, right = _column_bounds(hit)
+    values: list[tuple[Decimal, Spot]] = []
+    previous = hit.ref
+    for ref in doc.below(hit.ref, limit=8):
+        if ref.bbox[1] - previous.bbox[3] > 3 * max(previous.bbox[3] - previous.bbox[1], 6.0):
+            break
+        words = tuple(w for w in ref.words if left <= (w.bbox[0] + w.bbox[2]) / 2 <= right)
+        amounts = _money_in(" ".join(w.text for w in words)) if words else []
+        if not amounts:
+            if values:
+                break
+            continue
+        values.append(
+            (
+                abs(amounts[-1]) if credit else amounts[-1],
+                Spot(" ".join(w.text for w in words), ref, words, "label_column", hit.similarity),
+            )
+        )
+        previous = ref
+    found = [_candidate(value, spot, 0.4 * prior) for value, spot in values[:-1]]
+    if values:
+        found.append(_candidate(values[-1][0], values[-1][1], prior))
     return found
 
 
@@ -456,6 +532,23 @@ def _label_fit(hit: LabelHit) -> float:
         return 0.3
     coverage = len(compact(hit.label)) / max(len(compact(label_text)), 1)
     return 1.0 if coverage >= 0.6 else 0.75
+
+
+_CREDIT_NOTE = re.compile(
+    r"\b(gutschrift|avoir|credit\s?note|credit\s?memo|creditnota|note de cr[ée]dit|creditfactuur)\b", re.I
+)
+
+
+def is_credit_note(doc: DocView) -> bool:
+    """A credit note states its amounts as positive sums credited, even where the print shows minus signs.
+
+    Decided from the title: a credit-note word in the upper part of the first page.
+    """
+    first_page = doc.lines[0].page if doc.lines else 1
+    return any(
+        ref.page == first_page and doc.relative_y(ref) < 0.35 and _CREDIT_NOTE.search(ref.text)
+        for ref in doc.lines
+    )
 
 
 def _alone(hit: LabelHit) -> bool:

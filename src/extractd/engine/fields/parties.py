@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from extractd.engine.fields import confidence
-from extractd.engine.fields.document import Cell, DocView, cells_of, column_below
+from extractd.engine.fields.document import Cell, DocView, cell_above, cells_of, column_below
 from extractd.engine.fields.labels import compact, similarity
 from extractd.engine.types import Candidate
 
 SELLER_LABELS = (
     "Seller", "Vendor", "Supplier", "From", "Sold by", "Issued by", "Service Provider", "Verkäufer",
+    "Rechnungsersteller",
     "Lieferant", "Anbieter", "Rechnungssteller", "Absender", "Leistungserbringer", "Fournisseur", "Vendeur",
     "Émetteur", "Prestataire", "Leverancier", "Verkoper",
 )  # fmt: skip
@@ -43,8 +44,10 @@ _POSTAL = re.compile(
 )
 _SALUTATION = re.compile(r"^(firma|attn\.?|z\.\s?hd\.?)\s+", re.I)
 _NOT_A_NAME = re.compile(
-    r"rechnung|invoice|facture|factuur|datum|\bdate\b|seite|page|\btel\b|fax|e-?mail|www\.|@|iban|\bbic\b|"
-    r"ust|\bvat\b|steuer|nummer|number|\bnr\b|gln|gtin|\bid\b|kontakt|contact|telefon|phone",
+    r"rechnung|invoice|facture|factuur|\bavoir\b|gutschrift|credit note|\bdatum\b|\bdate\b|\bseite\b|"
+    r"\bpage\b|"
+    r"\btel\b|\bfax\b|e-?mail|www\.|@|\biban\b|\bbic\b|\bust\b|\bvat\b|steuer|\bnummer\b|number|\bnr\b|\bgln\b|"
+    r"\bgtin\b|\bid\b|kontakt|contact|telefon|phone|adresse|address|livraison|delivery|lieferadresse",
     re.I,
 )
 _KEY_VALUE = re.compile(r"^([^:]{1,30}):\s*(.*)$")
@@ -89,7 +92,8 @@ def read_block(cells: Sequence[Cell], index: int) -> list[BlockLine]:
     """The lines of the block under the cell at `index`, split into key and value when `key: value`."""
     lines: list[BlockLine] = []
     position = {id(cell): i for i, cell in enumerate(cells)}
-    for cell in column_below(cells, cells[index], limit=9):
+    anchor = cells[index]
+    for cell in column_below(cells, anchor, limit=9, indent=3 * anchor.height):
         text = cell.text.strip()
         if text.endswith(":"):
             lines.append(BlockLine(cell, compact(text), _next_cell_text(cells, position[id(cell)])))
@@ -227,35 +231,67 @@ def _legal_form_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidat
     return found
 
 
-def address_window(doc: DocView, cells: Sequence[Cell]) -> list[Cell]:
-    """The recipient block on page 1: left half, upper part, 2-7 lines ending with a postal-code line."""
+_DELIVERY_LABELS = (
+    "Adresse de livraison", "Delivery address", "Ship to", "Shipping address", "Deliver to", "Lieferadresse",
+    "Lieferanschrift", "Warenempfänger", "Afleveradres", "Leveringsadres",
+)  # fmt: skip
+
+
+def _window_blocks(doc: DocView, cells: Sequence[Cell]) -> list[tuple[list[Cell], float]]:
+    """Address blocks in the upper part of page 1 (2-7 lines ending with a postal-code line), with a
+    weight: the left window is the usual recipient place, a right-hand block the French/Dutch one."""
     first_page = doc.lines[0].page if doc.lines else 1
     width, _height = doc.page_sizes.get(first_page, (1.0, 1.0))
+    blocks: list[tuple[list[Cell], float]] = []
+    taken: set[int] = set()
     for cell in cells:
-        if cell.ref.page != first_page or cell.bbox[0] > 0.5 * width:
+        if cell.ref.page != first_page or id(cell) in taken or not 0.05 < doc.relative_y(cell.ref) < 0.45:
             continue
-        if not 0.08 < doc.relative_y(cell.ref) < 0.45:
-            continue
+        if cell_above(cells, cell) is not None:
+            continue  # inside a block, or under a heading such as "Delivery address"
         block = [cell, *column_below(cells, cell, limit=6)]
         postal = [i for i, c in enumerate(block) if _POSTAL.search(c.text)]
         if 2 <= len(block) <= 7 and postal and postal[0] >= 1 and name_text(block[0].text):
-            return block[: postal[-1] + 1]
-    return []
+            taken.update(id(c) for c in block)
+            blocks.append((block[: postal[-1] + 1], 1.0 if cell.bbox[0] < 0.5 * width else 0.8))
+    return blocks
+
+
+def address_window(doc: DocView, cells: Sequence[Cell]) -> list[Cell]:
+    """The most likely recipient block on page 1 (see _window_blocks)."""
+    blocks = _window_blocks(doc, cells)
+    return max(blocks, key=lambda item: item[1])[0] if blocks else []
 
 
 def _window_candidates(doc: DocView, cells: Sequence[Cell], address: bool) -> list[Candidate]:
-    block = address_window(doc, cells)
-    if block and len(_sender_parts(block[0].text)) >= 3:
-        block = block[1:]  # the sender line sits on top of the window
-    if len(block) < 2:
-        return []
+    found: list[Candidate] = []
+    seller_text = " ".join(c.text for c in _letterhead(doc, cells))
+    for block, weight in _window_blocks(doc, cells):
+        if len(_sender_parts(block[0].text)) >= 3:
+            block = block[1:]  # the sender line sits on top of the window
+        if len(block) < 2 or (seller_text and block[0].text in seller_text):
+            continue
+        found.extend(_window_candidate(block, weight, address))
+    return found
+
+
+def _window_candidate(block: list[Cell], weight: float, address: bool) -> list[Candidate]:
     rule = "position:window"
     if address:
         text = " ".join(c.text for c in block[1:])
-        return [
-            Candidate(text, confidence.score(rule, prior=0.8), block[1].ref.page, block[1].bbox, text, rule)
-        ]
+        score = confidence.score(rule, prior=0.8 * weight)
+        return [Candidate(text, score, block[1].ref.page, block[1].bbox, text, rule)]
     name = name_text(block[0].text)
     if name is None:
         return []
-    return [Candidate(name, confidence.score(rule), block[0].ref.page, block[0].bbox, block[0].text, rule)]
+    return [
+        Candidate(
+            name, confidence.score(rule, prior=weight), block[0].ref.page, block[0].bbox, block[0].text, rule
+        )
+    ]
+
+
+def _letterhead(doc: DocView, cells: Sequence[Cell]) -> list[Cell]:
+    """Cells at the very top of page 1 (the seller's letterhead), to keep them out of buyer blocks."""
+    first_page = doc.lines[0].page if doc.lines else 1
+    return [c for c in cells if c.ref.page == first_page and doc.relative_y(c.ref) < 0.07]
