@@ -29,7 +29,7 @@ def reconcile(ranked: dict[Concept, list[Ranked]]) -> dict[Concept, list[Ranked]
     probability is moved to the front and its members' probabilities raised. When all three
     totals are known and nothing adds up, the leaders are marked down instead.
     """
-    tops = {c: [r for r in ranked.get(c, []) if _decimal(r.value) is not None][:5] for c in TOTALS}
+    tops = {c: [r for r in ranked.get(c, []) if _decimal(r.value) is not None][:8] for c in TOTALS}
     if not all(tops.values()):
         return _two_way(ranked, tops)
     best: tuple[float, tuple[Ranked, Ranked, Ranked]] | None = None

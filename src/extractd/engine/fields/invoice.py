@@ -10,7 +10,7 @@ from extractd.engine.fields import confidence
 from extractd.engine.fields.anchors import Spot, spots_for
 from extractd.engine.fields.document import DocView, LineRef, split_cells
 from extractd.engine.fields.labels import LabelHit, compact, find_labels
-from extractd.engine.fields.parse import currencies_in, find_amounts, find_dates, parse_time
+from extractd.engine.fields.parse import currencies_in, find_amounts, find_dates, parse_currency, parse_time
 from extractd.engine.fields.parties import buyer_candidates, seller_candidates
 from extractd.engine.types import Candidate, Concept
 
@@ -199,8 +199,6 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Excl. BTW",
         "Rechnungssumme ohne USt",
         "Summe ohne MwSt",
-        "ohne USt",
-        "ohne MwSt",
         "Positionssumme",
     ),
     Concept.TAX_TOTAL: (
@@ -234,6 +232,10 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Btw",
         "Steuer",
         "Sales tax",
+        "Total taxes",
+        "Total tax",
+        "Taxes",
+        "Steuerbetrag in",
     ),
     Concept.PURCHASE_ORDER: (
         "PO Number",
@@ -400,7 +402,7 @@ def invoice_number_candidates(doc: DocView) -> list[Candidate]:
         for spot in spots_for(doc, hit, whole_line=True):
             if spot.rule == "label_next" or (spot.rule == "label_below" and hit.start > 0):
                 continue
-            token = _identifier(" ".join(spot.text.split()[:4]))
+            token = _identifier(" ".join(spot.text.split()[:6]))
             if token is not None:
                 found.append(_candidate(token, spot, _prior(hit)))
                 break
@@ -455,9 +457,12 @@ def money_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
         if _claimed_by_other(doc, concept, hit, (*_MONEY_CONCEPTS, Concept.SELLER_TAX_ID, Concept.DUE_DATE)):
             continue
         prior = _prior(hit) * _page_weight(doc, hit.ref) * _label_fit(hit)
-        if not _money_in(hit.ref.text) and hit.start > 0:
-            found.extend(_column_candidates(doc, hit, prior, credit))
-            continue
+        if not _money_in(hit.ref.text):
+            if _totals_header(doc, hit):
+                found.extend(_column_candidates(doc, hit, prior, credit))
+                continue
+        elif concept is Concept.TAX_TOTAL and _TAX_ID_AFTER.match(" ".join(w.text for w in hit.rest)):
+            continue  # "TVA : FR11999999998 ..." names the tax number, not an amount
         for spot in spots_for(doc, hit, whole_line=True):
             if spot.rule != "label_right" and not _alone(hit):
                 continue  # a value below or on the next line only belongs to a label standing alone
@@ -470,6 +475,18 @@ def money_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
     if concept is Concept.GRAND_TOTAL:
         found.extend(_largest_amount(doc))
     return found
+
+
+_TAX_ID_AFTER = re.compile(r"^[\s:.#-]*(?:[A-Z]{2}\s?[0-9A-Z]{8,}|\d{8,})\b")
+
+
+def _totals_header(doc: DocView, hit: LabelHit) -> bool:
+    """Whether the label sits in a header row naming several totals ("Nettobetrag  MwSt-Betrag  Endbetrag")."""
+    concepts = 0
+    for concept in _MONEY_CONCEPTS:
+        if find_labels(doc, LABELS[concept], [hit.ref]):
+            concepts += 1
+    return concepts >= 2
 
 
 def _column_bounds(hit: LabelHit) -> tuple[float, float]:
@@ -531,7 +548,20 @@ def _label_fit(hit: LabelHit) -> float:
     if _ADJUSTMENTS.search(label_text):
         return 0.3
     coverage = len(compact(hit.label)) / max(len(compact(label_text)), 1)
-    return 1.0 if coverage >= 0.6 else 0.75
+    fit = 1.0 if coverage >= 0.6 else 0.75
+    return fit if _starts_cell(hit) else 0.7 * fit
+
+
+def _starts_cell(hit: LabelHit) -> bool:
+    """Whether the label begins its cell: "UST (S) 0,10" after "19 %" is a rate row, not a total."""
+    index = 0
+    for cell in split_cells(hit.ref.words):
+        if index == hit.start:
+            return True
+        index += len(cell)
+        if index > hit.start:
+            return False
+    return False
 
 
 _CREDIT_NOTE = re.compile(
@@ -572,7 +602,7 @@ def _money_in(text: str) -> list[Decimal]:
 def _page_weight(doc: DocView, ref: LineRef) -> float:
     """Totals sit on the last page of an invoice; a 'Total' on an earlier page is often a carry-over."""
     last_page = doc.lines[-1].page if doc.lines else ref.page
-    return 1.0 if ref.page == last_page else 0.85
+    return 1.0 if ref.page == last_page else 0.95
 
 
 def _largest_amount(doc: DocView) -> list[Candidate]:
@@ -619,14 +649,27 @@ def time_candidates(doc: DocView) -> list[Candidate]:
     return []
 
 
+CURRENCY_LABELS = (
+    "Currency", "Invoice currency", "Währung", "Rechnungswährung", "Beträge in", "Devise", "Monnaie",
+    "Valuta", "Munteenheid", "Amounts in", "All amounts in",
+)  # fmt: skip
+
+
 def currency_candidates(doc: DocView) -> list[Candidate]:
-    """The invoice currency: the most frequent one on the pages (codes, symbols, words)."""
+    """The invoice currency: named after a currency label, else the most frequent one on the pages."""
+    found: list[Candidate] = []
+    for hit in find_labels(doc, CURRENCY_LABELS):
+        for spot in spots_for(doc, hit):
+            code = parse_currency(spot.text)
+            if code:
+                found.append(_candidate(code, spot, 1.0))
+                break
     if not doc.currencies:
-        return []
+        return found
     ref = doc.lines[0]
     spot = Spot(doc.currencies[0], ref, ref.words, "document", 1.0)
     share = 1.0 if len(doc.currencies) == 1 else 0.8
-    return [_candidate(doc.currencies[0], spot, share)]
+    return [*found, _candidate(doc.currencies[0], spot, share)]
 
 
 _FINDERS: dict[Concept, Callable[[DocView], list[Candidate]]] = {
