@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from extractd.domain import errors
 
@@ -127,11 +128,23 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404:
         return error_response(errors.RouteNotFound())
     if exc.status_code == 405:
-        return error_response(errors.MethodNotAllowed())
+        response = error_response(errors.MethodNotAllowed())
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))  # RFC 9110
+        return response
     code = "HTTP_ERROR" if exc.status_code >= 500 else "BAD_REQUEST"
     return JSONResponse(
         error_body(code, str(exc.detail)), status_code=exc.status_code, headers=dict(exc.headers or {})
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first matching route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= set(route_methods)
+    return sorted(methods)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
