@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 
 class ErrorDetail(BaseModel):
@@ -26,25 +27,29 @@ class ErrorResponse(BaseModel):
 class _JobFieldsDoc(BaseModel):
     # Optional fields are documented without `null`: a form field is a string or absent. (JSON null is
     # accepted as "not given".) templateName is required unless filterName is given; never both.
-    templateName: str = Field(
+    templateName: str | SkipJsonSchema[None] = Field(
         None,
         min_length=1,
         max_length=200,
         description="Template to extract with (required unless filterName).",
     )
-    filterName: str = Field(
+    filterName: str | SkipJsonSchema[None] = Field(
         None, min_length=1, max_length=200, description="Filter routing each document to a template."
     )
     documentSplitting: bool = Field(False, description="Cut a multi-document file into documents.")
     returnDocuments: bool = Field(False, description="Return each document as a base64 PDF.")
     returnText: bool = Field(False, description="Return each document's text.")
     schemaChunking: Literal["auto", "combined"] = "auto"
-    password: str = Field(None, max_length=1000, description="Password of an encrypted PDF.")
-    returnBoundingBoxes: bool = Field(None, description="Deprecated: accepted and ignored.", deprecated=True)
+    password: str | SkipJsonSchema[None] = Field(
+        None, max_length=1000, description="Password of an encrypted PDF."
+    )
+    returnBoundingBoxes: bool | SkipJsonSchema[None] = Field(
+        None, description="Deprecated: accepted and ignored.", deprecated=True
+    )
 
 
 class _AsyncFieldsDoc(_JobFieldsDoc):
-    documentReview: int = Field(
+    documentReview: int | SkipJsonSchema[None] = Field(
         None, ge=1, le=99, description="Hold the result for review when a field's confidence×100 is below it."
     )
     deliveryMode: Literal["poll", "webhook"] = "poll"
@@ -72,8 +77,8 @@ class CreateJobJson(_AsyncFieldsDoc):
     model_config = ConfigDict(extra="forbid")
 
     file: str = Field(description="The document as base64, or a data:<type>;base64,<data> URL.")
-    filename: str = Field(None, max_length=500)
-    delivery: DeliveryDoc = Field(None, description="Alias of deliveryMode.")
+    filename: str | SkipJsonSchema[None] = Field(None, max_length=500)
+    delivery: DeliveryDoc | SkipJsonSchema[None] = Field(None, description="Alias of deliveryMode.")
 
 
 class ExtractFieldsForm(_JobFieldsDoc):
@@ -86,7 +91,7 @@ class ExtractFieldsJson(_JobFieldsDoc):
     model_config = ConfigDict(extra="forbid")
 
     file: str = Field(description="The document as base64, or a data: URL.")
-    filename: str = Field(None, max_length=500)
+    filename: str | SkipJsonSchema[None] = Field(None, max_length=500)
 
 
 # --- job responses -------------------------------------------------------------------------------
