@@ -1,0 +1,188 @@
+"""Speed benchmark: pages per second through the whole engine, and peak memory per process.
+
+    python bench/speed.py [--corpus ../shared/corpus] [--runs 3] [--text-pages 60] [--ocr-pages 6]
+
+Measures, each as the median of `--runs` runs:
+- text PDFs: `extract()` with the built-in invoice template, e-invoice reading off (so the visual
+  pipeline is timed), on one core and on all cores (one worker process per core);
+- the PDF loader alone (sniff + text layer + layout), on one core, to separate loading from fields;
+- OCR pages: A4 pages rendered to PNG at 200 dpi (like scans), through `extract()`, one core / all cores.
+Every worker process is pinned to its own core (`sched_setaffinity`), so "one core" really is one core
+even for onnxruntime's thread pool, and reports its peak RSS (`getrusage`), of which the largest is shown.
+Workers warm up (imports, OCR models) before the clock starts.
+
+Inputs: the text PDFs of `--corpus` (zugferd/, invoice2data/) when present, else generated invoices;
+the OCR pages are renders of those PDFs' first pages. Targets: >= 50 text pages/s on one core,
+>= 0.5 OCR pages/s on the 2-core machine, peak < 1.5 GB per process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import statistics
+import sys
+import time
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+
+TARGETS = {"text": 50.0, "ocr": 0.5}
+_worker_core: int | None = None
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+def _generated_pdf(index: int) -> bytes:
+    """A one-page invoice-like text PDF, written by hand (Helvetica), different for each index."""
+    lines = [
+        "ACME Supplies Ltd, 1 High Street, Springfield",
+        "INVOICE",
+        f"Invoice No: INV-{1000 + index}",
+        f"Invoice Date: 2024-03-{1 + index % 28:02d}",
+        "Bill to: Example Customer GmbH, Hauptstr. 5, 10115 Berlin",
+        "Description                Qty     Unit price     Amount",
+        *[
+            f"Item number {n} of the order       {n}      {n * 3}.50        {n * n * 3}.50"
+            for n in range(1, 15)
+        ],
+        "Subtotal                                          100.00",
+        "VAT 19%                                            19.00",
+        "Total due EUR                                     119.00",
+    ]
+    content = b"\n".join(
+        b"BT /F1 10 Tf 50 %d Td (%s) Tj ET" % (800 - 18 * i, line.encode("latin-1"))
+        for i, line in enumerate(lines)
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R "
+        b"/Resources << /Font << /F1 3 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+    ]
+    out = io.BytesIO(b"%PDF-1.4\n")
+    out.seek(0, io.SEEK_END)
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _page_count(pdf: bytes) -> int:
+    document = pdfium.PdfDocument(pdf)
+    count = len(document)
+    document.close()
+    return count
+
+
+def text_inputs(corpus: Path, pages_wanted: int) -> list[bytes]:
+    found = sorted(corpus.glob("zugferd/*.pdf")) + sorted(corpus.glob("invoice2data/*.pdf"))
+    pool = [path.read_bytes() for path in found] or [_generated_pdf(i) for i in range(20)]
+    chosen, pages = [], 0
+    while pages < pages_wanted:
+        pdf = pool[len(chosen) % len(pool)]
+        chosen.append(pdf)
+        pages += _page_count(pdf)
+    return chosen
+
+
+def ocr_inputs(text_pdfs: list[bytes], count: int, dpi: int = 200) -> list[bytes]:
+    """First pages of the text PDFs rendered to PNG at `dpi`: scans without a text layer."""
+    images = []
+    for pdf in text_pdfs[:count]:
+        document = pdfium.PdfDocument(pdf)
+        bitmap = document[0].render(scale=dpi / 72)
+        out = io.BytesIO()
+        bitmap.to_pil().convert("L").save(out, format="PNG", dpi=(dpi, dpi))
+        images.append(out.getvalue())
+        document.close()
+    return images
+
+
+# --- workers --------------------------------------------------------------------------------------
+def _init_worker(cores: Any, warmup: bytes, mode: str) -> None:
+    """Pin this process to one core (taken from a shared queue) and warm the engine up."""
+    global _worker_core
+    _worker_core = cores.get()
+    os.sched_setaffinity(0, {_worker_core})
+    _run(warmup, mode)
+
+
+def _run(content: bytes, mode: str) -> int:
+    from extractd.engine import EngineOptions, extract
+    from extractd.engine.fields import builtin_templates
+
+    if mode == "load":
+        from extractd.engine.loaders import load
+
+        return len(load(content, EngineOptions()).pages)
+    data = extract(content, builtin_templates()["invoice"], options=EngineOptions(einvoice=False))
+    return int(data["processedPages"])
+
+
+def _work(content: bytes, mode: str) -> tuple[int, float]:
+    pages = _run(content, mode)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return pages, peak_mb
+
+
+def measure(inputs: list[bytes], mode: str, workers: int, runs: int) -> tuple[float, float]:
+    """(median pages/s, peak RSS MB of the largest worker) over `runs` timed runs."""
+    context = get_context("spawn")
+    cores = context.Manager().Queue()
+    for core in sorted(os.sched_getaffinity(0))[:workers]:
+        cores.put(core)
+    rates, peak = [], 0.0
+    with context.Pool(workers, initializer=_init_worker, initargs=(cores, inputs[0], mode)) as pool:
+        for _ in range(runs):
+            started = time.perf_counter()
+            results = pool.starmap(_work, [(content, mode) for content in inputs], chunksize=1)
+            elapsed = time.perf_counter() - started
+            rates.append(sum(pages for pages, _ in results) / elapsed)
+            peak = max(peak, *(mb for _, mb in results))
+    return statistics.median(rates), peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--text-pages", type=int, default=60)
+    parser.add_argument("--ocr-pages", type=int, default=6)
+    args = parser.parse_args()
+    all_cores = len(os.sched_getaffinity(0))
+    text_pdfs = text_inputs(args.corpus, args.text_pages)
+    scans = ocr_inputs(text_pdfs, args.ocr_pages)
+    print(f"inputs: {len(text_pdfs)} text PDFs, {len(scans)} A4 scans at 200 dpi; {all_cores} cores")
+    plan = [
+        ("text PDF, loader only", text_pdfs, "load", 1, None),
+        ("text PDF, whole pipeline", text_pdfs, "extract", 1, "text"),
+        ("text PDF, whole pipeline", text_pdfs, "extract", all_cores, None),
+        ("OCR page, whole pipeline", scans, "extract", 1, None),
+        ("OCR page, whole pipeline", scans, "extract", all_cores, "ocr"),
+    ]
+    failed = False
+    for label, inputs, mode, workers, target_key in plan:
+        rate, peak = measure(inputs, mode, workers, args.runs)
+        verdict = ""
+        if target_key is not None:
+            ok = rate >= TARGETS[target_key]
+            failed |= not ok
+            verdict = f"  target >= {TARGETS[target_key]}: {'met' if ok else 'NOT met'}"
+        print(f"{label:28s} {workers} core(s): {rate:8.2f} pages/s   peak RSS {peak:7.0f} MB{verdict}")
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
