@@ -131,7 +131,7 @@ _BUYER = "|".join(
         r"debtor",
     )
 )
-_ADDRESS = r"address|adresse|adres|anschrift|location|street"
+_ADDRESS = r"address(?!ed)|adresse|adres\b|anschrift|location|street"
 _NAME = r"\bname|\bnom\b|\bnaam\b"
 _TAX_ID = "|".join(
     (

@@ -481,7 +481,7 @@ _TAX_ID_AFTER = re.compile(r"^[\s:.#-]*(?:[A-Z]{2}\s?[0-9A-Z]{8,}|\d{8,})\b")
 
 
 def _totals_header(doc: DocView, hit: LabelHit) -> bool:
-    """Whether the label sits in a header row naming several totals ("Nettobetrag  MwSt-Betrag  Endbetrag")."""
+    """Whether the label sits in a header row naming several totals ("Netto  MwSt  Endbetrag")."""
     concepts = 0
     for concept in _MONEY_CONCEPTS:
         if find_labels(doc, LABELS[concept], [hit.ref]):

@@ -75,14 +75,14 @@ def match_in_words(words: Sequence[Word], label: str) -> tuple[int, int, float] 
         joined = ""
         for end in range(start + 1, min(len(words), start + 8) + 1):
             joined += compact(words[end - 1].text)
+            # a word may carry the label and its value glued together ("Total:12,50")
+            if end == start + 1 and best is None and _glued(joined, target):
+                best = (start, end, 0.95)
             if len(joined) > len(target) + 3:
                 break
             score = similarity(joined, target)
             if score >= _threshold(target) and (best is None or score > best[2]):
                 best = (start, end, score)
-            # a word may carry the label and its value glued together ("Total:12,50")
-            if end == start + 1 and best is None and _glued(joined, target):
-                best = (start, end, 0.95)
         if best is not None and best[2] == 1.0:
             break
     return best

@@ -39,7 +39,7 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "d_month_y",
         re.compile(
-            rf"(?<!\d)(\d{{1,2}})\s*\.?\s*(?:-|\s)?\s*({_MONTH_WORD})\s*[-,]?\s*(\d{{4}}|\d{{2}})(?!\d)"
+            rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|e)?\s*\.?\s*(?:-|\s)?\s*({_MONTH_WORD})\s*[-,]?\s*(\d{{4}}|\d{{2}})(?!\d)"
         ),
     ),
     ("month_d_y", re.compile(rf"({_MONTH_WORD})\s*(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(\d{{4}})(?!\d)")),

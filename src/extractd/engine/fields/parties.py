@@ -182,6 +182,13 @@ def _sender_parts(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\s[·•|\-–]\s|,\s", text) if p.strip()]
 
 
+def _is_sender_line(cell: Cell) -> bool:
+    """The one-line return address printed above an envelope window."""
+    return (
+        len(_sender_parts(cell.text)) >= 3 and _POSTAL.search(cell.text) is not None and len(cell.text) < 140
+    )
+
+
 def _sender_line_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidate]:
     """The small return-address line above the window: "Lieferant GmbH · Str. 20 · 80333 München"."""
     found: list[Candidate] = []
@@ -189,9 +196,8 @@ def _sender_line_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candida
     for cell in cells:
         if cell.ref.page != first_page or doc.relative_y(cell.ref) > 0.4 or len(cell.text) > 140:
             continue
-        parts = _sender_parts(cell.text)
-        if len(parts) >= 3 and _POSTAL.search(cell.text):
-            name = name_text(parts[0])
+        if _is_sender_line(cell):
+            name = name_text(_sender_parts(cell.text)[0])
             if name:
                 score = confidence.score("position:sender", prior=1.2)
                 found.append(Candidate(name, score, cell.ref.page, cell.bbox, cell.text, "position:sender"))
@@ -247,7 +253,10 @@ def _window_blocks(doc: DocView, cells: Sequence[Cell]) -> list[tuple[list[Cell]
     for cell in cells:
         if cell.ref.page != first_page or id(cell) in taken or not 0.05 < doc.relative_y(cell.ref) < 0.45:
             continue
-        if cell_above(cells, cell) is not None:
+        if _is_sender_line(cell):
+            continue
+        above = cell_above(cells, cell)
+        if above is not None and not _is_sender_line(above):
             continue  # inside a block, or under a heading such as "Delivery address"
         block = [cell, *column_below(cells, cell, limit=6)]
         postal = [i for i, c in enumerate(block) if _POSTAL.search(c.text)]
@@ -267,8 +276,6 @@ def _window_candidates(doc: DocView, cells: Sequence[Cell], address: bool) -> li
     found: list[Candidate] = []
     seller_text = " ".join(c.text for c in _letterhead(doc, cells))
     for block, weight in _window_blocks(doc, cells):
-        if len(_sender_parts(block[0].text)) >= 3:
-            block = block[1:]  # the sender line sits on top of the window
         if len(block) < 2 or (seller_text and block[0].text in seller_text):
             continue
         found.extend(_window_candidate(block, weight, address))

@@ -1,0 +1,73 @@
+"""Calibration: rule base rates, evidence combination, arithmetic consistency."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from extractd.engine.fields import arithmetic, confidence
+from extractd.engine.types import Candidate, Concept
+
+
+def cand(value: object, score: float, rule: str = "label_right") -> Candidate:
+    return Candidate(value=value, score=score, rule=rule, text=str(value))
+
+
+def test_score_follows_the_rule_and_is_discounted_by_weak_evidence() -> None:
+    clean = confidence.score("label_right")
+    assert clean == confidence.RULE_BASE_RATES["label_right"]
+    assert confidence.score("label_right", similarity=0.9) < clean
+    assert confidence.score("label_right", ocr=0.6) < clean
+    assert confidence.score("unknown_rule") == confidence.RULE_BASE_RATES["default"]
+    assert confidence.score("label_right", prior=5.0) <= 0.99  # never certain from a page
+
+
+def test_agreeing_rules_raise_the_probability() -> None:
+    alone = confidence.rank([cand("A-1", 0.7)])[0].probability
+    agreed = confidence.rank([cand("A-1", 0.7), cand("A-1", 0.6, rule="position")])[0].probability
+    assert agreed > alone
+
+
+def test_a_close_runner_up_lowers_the_winner() -> None:
+    alone = confidence.rank([cand("A-1", 0.7)])[0].probability
+    contested = confidence.rank([cand("A-1", 0.7), cand("B-2", 0.65)])
+    assert contested[0].value == "A-1"
+    assert contested[0].probability < alone
+
+
+def test_grouping_key_merges_equal_readings() -> None:
+    ranked = confidence.rank(
+        [cand(Decimal("1.50"), 0.5), cand(Decimal("1.5"), 0.5)], key=lambda v: v.normalize()
+    )
+    assert len(ranked) == 1 and ranked[0].support == 2
+
+
+def test_reconcile_prefers_totals_that_add_up() -> None:
+    ranked = {
+        Concept.NET_TOTAL: confidence.rank([cand(Decimal("717.97"), 0.8), cand(Decimal("593.36"), 0.5)]),
+        Concept.TAX_TOTAL: confidence.rank([cand(Decimal("124.61"), 0.6)]),
+        Concept.GRAND_TOTAL: confidence.rank([cand(Decimal("717.97"), 0.8)]),
+    }
+    result = arithmetic.reconcile(ranked)
+    assert result[Concept.NET_TOTAL][0].value == Decimal("593.36")
+    assert result[Concept.GRAND_TOTAL][0].probability > ranked[Concept.GRAND_TOTAL][0].probability
+
+
+def test_reconcile_marks_down_totals_that_do_not_add_up() -> None:
+    ranked = {
+        Concept.NET_TOTAL: confidence.rank([cand(Decimal("100.00"), 0.8)]),
+        Concept.TAX_TOTAL: confidence.rank([cand(Decimal("19.00"), 0.8)]),
+        Concept.GRAND_TOTAL: confidence.rank([cand(Decimal("150.00"), 0.8)]),
+    }
+    result = arithmetic.reconcile(ranked)
+    assert all(result[c][0].probability < ranked[c][0].probability for c in arithmetic.TOTALS)
+
+
+def test_derived_tax_is_gross_minus_net() -> None:
+    ranked = {
+        Concept.NET_TOTAL: confidence.rank([cand(Decimal("100.00"), 0.8)]),
+        Concept.TAX_TOTAL: [],
+        Concept.GRAND_TOTAL: confidence.rank([cand(Decimal("119.00"), 0.8)]),
+    }
+    derived = arithmetic.derived(Concept.TAX_TOTAL, ranked)
+    assert derived is not None and derived.value == Decimal("19.00") and derived.rule == "arithmetic"
+    assert derived.score < 0.9

@@ -1,0 +1,217 @@
+"""Invoice fields end to end through extract_fields, on pages built here from positioned text."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from extractd.domain.templates import parse_template
+from extractd.engine.fields import builtin_templates, extract_fields
+from extractd.engine.layout import build_lines
+from extractd.engine.types import Concept, EInvoiceData, Page, Word
+
+Placed = tuple[float, float, str]  # x, y from the top, text
+
+
+def page(items: list[Placed], number: int = 1) -> Page:
+    words: list[Word] = []
+    for x, y, text in items:
+        left = x
+        for token in text.split():
+            width = 5.5 * len(token)
+            words.append(Word(token, (left, y, left + width, y + 10.0)))
+            left += width + 4.0
+    return Page(number, 595.0, 842.0, build_lines(words))
+
+
+GERMAN_INVOICE = page(
+    [
+        (50, 40, "ACME Werkzeuge GmbH"),
+        (50, 120, "ACME Werkzeuge GmbH · Hauptstr. 1 · 10115 Berlin"),
+        (50, 140, "Kunden AG Mitte"),
+        (50, 154, "Musterweg 5"),
+        (50, 168, "80333 München"),
+        (350, 140, "Rechnungsnummer:"),
+        (450, 140, "RE-2024-0017"),
+        (350, 154, "Rechnungsdatum:"),
+        (450, 154, "05.03.2024"),
+        (350, 168, "Bestellnummer:"),
+        (450, 168, "PO-99812"),
+        (50, 300, "Nettobetrag"),
+        (480, 300, "1.000,00 €"),
+        (50, 314, "MwSt 19%"),
+        (480, 314, "190,00 €"),
+        (50, 328, "Gesamtbetrag"),
+        (480, 328, "1.190,00 €"),
+        (50, 360, "Zahlbar bis 20.03.2024 ohne Abzug."),
+        (50, 380, "USt-IdNr: DE123456789"),
+    ]
+)
+
+
+def test_builtin_templates_have_the_fields_of_the_design() -> None:
+    templates = builtin_templates()
+    assert [f.name for f in templates["invoice"].fields] == [
+        "invoice_number", "invoice_date", "due_date", "vendor_name", "vendor_address", "vendor_tax_id",
+        "customer_name", "customer_address", "currency", "subtotal", "tax_amount", "total_amount",
+        "purchase_order", "line_items",
+    ]  # fmt: skip
+    assert [f.name for f in templates["receipt"].fields] == [
+        "merchant_name", "merchant_address", "date", "time", "total", "tax", "payment_method", "line_items",
+    ]  # fmt: skip
+    assert [f.name for f in templates["receipt"].fields[-1].fields] == ["description", "quantity", "amount"]
+
+
+def test_german_invoice_with_the_builtin_template() -> None:
+    values = extract_fields([GERMAN_INVOICE], builtin_templates()["invoice"])
+    assert values["invoice_number"].value == "RE-2024-0017"
+    assert values["invoice_date"].value == "2024-03-05"
+    assert values["due_date"].value == "2024-03-20"
+    assert values["vendor_name"].value == "ACME Werkzeuge GmbH"
+    assert values["customer_name"].value == "Kunden AG Mitte"
+    assert values["currency"].value == "EUR"
+    assert values["subtotal"].value == 1000.0
+    assert values["tax_amount"].value == 190.0
+    assert values["total_amount"].value == 1190.0
+    assert values["total_amount"].extra["currency"] == "EUR"
+    assert values["purchase_order"].value == "PO-99812"
+    assert values["vendor_tax_id"].value == "DE123456789"
+    # totals that add up are reported with high confidence, and where they were found
+    assert values["total_amount"].confidence >= 0.9
+    assert values["total_amount"].page == 1 and values["total_amount"].bbox is not None
+
+
+def test_every_field_is_a_key_even_when_not_found() -> None:
+    empty = page([(50, 50, "Nothing useful on this page")])
+    values = extract_fields([empty], builtin_templates()["invoice"])
+    assert set(values) == {f.name for f in builtin_templates()["invoice"].fields}
+    assert values["invoice_number"].value is None and values["invoice_number"].confidence == 0.0
+
+
+def test_user_template_names_and_date_format() -> None:
+    template = parse_template(
+        {
+            "name": "my-invoices",
+            "fields": [
+                {"name": "Rechnungsnummer", "type": "text"},
+                {"name": "issued", "type": "date", "description": "Date the invoice was issued.",
+                 "dateFormat": "DD/MM/YYYY"},
+                {"name": "brutto", "type": "money", "description": "Total including tax"},
+                {"name": "number_as_digits", "type": "text", "description": "The invoice number",
+                 "pattern": "^\\d+$"},
+            ],
+        }
+    )  # fmt: skip
+    values = extract_fields([GERMAN_INVOICE], template)
+    assert values["Rechnungsnummer"].value == "RE-2024-0017"
+    assert values["issued"].value == "05/03/2024"
+    assert values["brutto"].value == 1190.0
+    assert values["number_as_digits"].value is None  # the only candidate fails the pattern
+
+
+def test_arithmetic_picks_consistent_totals_over_a_misleading_label() -> None:
+    doc = page(
+        [
+            (50, 100, "Invoice No: 4711"),
+            (50, 300, "Subtotal"),
+            (480, 300, "$717.97"),  # a "subtotal" that is really the gross
+            (50, 314, "Total excl. VAT"),
+            (480, 314, "$593.36"),
+            (50, 328, "VAT 21%"),
+            (480, 328, "$124.61"),
+            (50, 342, "Total"),
+            (480, 342, "$717.97"),
+        ]
+    )
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert values["subtotal"].value == 593.36
+    assert values["tax_amount"].value == 124.61
+    assert values["total_amount"].value == 717.97
+    assert values["currency"].value == "USD"
+
+
+def test_missing_net_is_derived_when_there_is_no_tax() -> None:
+    doc = page([(50, 100, "Invoice Number: A-1"), (300, 300, "Total EUR"), (480, 300, "34,73")])
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert values["total_amount"].value == 34.73
+    assert values["subtotal"].value == 34.73
+    assert values["subtotal"].confidence < 0.9  # derived, not read
+
+
+def test_credit_note_amounts_are_positive_sums() -> None:
+    doc = page(
+        [
+            (30, 90, "Avoir AV-2017-0005"),
+            (300, 300, "Total HT"),
+            (480, 300, "-218,48 €"),
+            (300, 314, "Total TVA"),
+            (480, 314, "-14,99 €"),
+            (300, 328, "Total TTC"),
+            (480, 328, "-233,47 €"),
+        ]
+    )
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert (values["subtotal"].value, values["tax_amount"].value, values["total_amount"].value) == (
+        218.48, 14.99, 233.47,
+    )  # fmt: skip
+
+
+def test_einvoice_values_override_with_full_confidence() -> None:
+    einvoice = EInvoiceData(
+        values={
+            Concept.INVOICE_NUMBER: "X-1",
+            Concept.ISSUE_DATE: date(2020, 1, 31),
+            Concept.GRAND_TOTAL: Decimal("10.50"),
+        },
+        line_items=({"description": "Widget", "quantity": Decimal("2"), "unit_price": Decimal("5.25"),
+                     "amount": Decimal("10.50")},),
+        syntax="CII",
+    )  # fmt: skip
+    values = extract_fields([GERMAN_INVOICE], builtin_templates()["invoice"], einvoice)
+    assert values["invoice_number"].value == "X-1" and values["invoice_number"].confidence == 1.0
+    assert values["invoice_date"].value == "2020-01-31"
+    assert values["total_amount"].value == 10.5
+    assert values["line_items"].value == [
+        {"description": "Widget", "quantity": 2.0, "unit_price": 5.25, "amount": 10.5}
+    ]
+    # fields the e-invoice does not carry still come from the page
+    assert values["purchase_order"].value == "PO-99812"
+
+
+def test_sections_group_sub_fields() -> None:
+    template = parse_template(
+        {
+            "name": "sectioned",
+            "fields": [
+                {"name": "totals", "type": "section", "fields": [
+                    {"name": "net", "type": "money"},
+                    {"name": "gross", "type": "money", "description": "brutto"}]},
+            ],
+        }
+    )  # fmt: skip
+    values = extract_fields([GERMAN_INVOICE], template)
+    assert values["totals"].value == {"net": 1000.0, "gross": 1190.0}
+    assert 0.0 < values["totals"].confidence <= 1.0
+
+
+def test_english_invoice_month_names_and_bill_to() -> None:
+    doc = page(
+        [
+            (257, 68, "Example Cloud Services Invoice"),
+            (257, 118, "Invoice Number:"),
+            (520, 118, "42183017"),
+            (257, 130, "Invoice Date:"),
+            (500, 130, "August 3 , 2014"),
+            (36, 140, "Bill to:"),
+            (36, 152, "Blue Lake Labs Limited"),
+            (36, 164, "93 Harbour Road"),
+            (40, 360, "Total for this invoice"),
+            (540, 360, "$4.11"),
+        ]
+    )
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert values["invoice_number"].value == "42183017"
+    assert values["invoice_date"].value == "2014-08-03"
+    assert values["customer_name"].value == "Blue Lake Labs Limited"
+    assert values["total_amount"].value == 4.11
+    assert values["currency"].value == "USD"

@@ -1,0 +1,93 @@
+"""List fields: header detection, column alignment, rows spanning two lines, the end of the table."""
+
+from __future__ import annotations
+
+from extractd.domain.templates import parse_template
+from extractd.engine.fields import builtin_templates, extract_fields
+from extractd.engine.fields.document import DocView
+from extractd.engine.fields.tables import column_role, extract_rows, find_header
+from extractd.engine.layout import build_lines
+from extractd.engine.types import Page, Word
+
+
+def page(items: list[tuple[float, float, str]]) -> Page:
+    words: list[Word] = []
+    for x, y, text in items:
+        left = x
+        for token in text.split():
+            width = 5.5 * len(token)
+            words.append(Word(token, (left, y, left + width, y + 10.0)))
+            left += width + 4.0
+    return Page(1, 595.0, 842.0, build_lines(words))
+
+
+ITEMS_PAGE = page(
+    [
+        (50, 100, "Invoice No: 77"),
+        (50, 200, "Description"), (330, 200, "Qty"), (400, 200, "Unit Price"), (500, 200, "Amount"),
+        (50, 215, "Trennblätter A4"), (335, 215, "20"), (410, 215, "9,90"), (505, 215, "198,00"),
+        (50, 230, "Joghurt Banane"), (335, 230, "50"), (410, 230, "5,50"), (505, 230, "275,00"),
+        (50, 244, "im Karton, gekühlt"),
+        (50, 259, "Versandkosten"), (335, 259, "1"), (410, 259, "12,00"), (510, 259, "12,00"),
+        (380, 290, "Subtotal"), (505, 290, "485,00"),
+        (380, 304, "Total"), (505, 304, "485,00"),
+    ]
+)  # fmt: skip
+
+
+def test_column_roles_from_sub_field_names() -> None:
+    fields = builtin_templates()["invoice"].fields[-1].fields
+    assert [column_role(f) for f in fields] == ["description", "quantity", "unit_price", "amount"]
+
+
+def test_header_is_found_with_its_columns() -> None:
+    field = builtin_templates()["invoice"].fields[-1]
+    header = find_header(DocView([ITEMS_PAGE]), field.fields)
+    assert header is not None
+    ref, columns = header
+    assert ref.text.startswith("Description")
+    assert [c.field.name for c in columns] == ["description", "quantity", "unit_price", "amount"]
+
+
+def test_rows_are_aligned_continued_and_stop_at_the_totals() -> None:
+    field = builtin_templates()["invoice"].fields[-1]
+    rows, _ = extract_rows(DocView([ITEMS_PAGE]), field)
+    assert [r["description"] for r in rows] == [
+        "Trennblätter A4",
+        "Joghurt Banane im Karton, gekühlt",  # the second line continues the row above
+        "Versandkosten",
+    ]
+    assert [str(r["amount"]) for r in rows] == ["198.00", "275.00", "12.00"]
+    assert [str(r["quantity"]) for r in rows] == ["20", "50", "1"]
+
+
+def test_line_items_through_extract_fields_are_typed_and_checked_against_the_net() -> None:
+    values = extract_fields([ITEMS_PAGE], builtin_templates()["invoice"])
+    items = values["line_items"].value
+    assert items[0] == {
+        "description": "Trennblätter A4",
+        "quantity": 20.0,
+        "unit_price": 9.9,
+        "amount": 198.0,
+    }
+    assert len(items) == 3
+    assert values["line_items"].confidence >= 0.9  # 198 + 275 + 12 = 485 = the net total
+
+
+def test_user_list_with_its_own_column_labels() -> None:
+    template = parse_template(
+        {
+            "name": "positions",
+            "fields": [{"name": "positionen", "type": "list", "fields": [
+                {"name": "text", "type": "text", "labels": ["Description"]},
+                {"name": "betrag", "type": "money", "labels": ["Amount"]}]}],
+        }
+    )  # fmt: skip
+    values = extract_fields([ITEMS_PAGE], template)
+    assert [row["betrag"] for row in values["positionen"].value] == [198.0, 275.0, 12.0]
+
+
+def test_no_table_means_no_rows() -> None:
+    values = extract_fields([page([(50, 50, "Just a letter, no table.")])], builtin_templates()["invoice"])
+    assert values["line_items"].value is None
+    assert values["line_items"].confidence == 0.0
