@@ -28,6 +28,9 @@ from extractd.store.blobs import open_blob_store
 from extractd.store.db import create_db_engine, make_session_factory, transaction
 from extractd.store.models import Document, Job, JobResult
 
+# Each test starts a real worker process and runs the engine: several seconds each.
+pytestmark = pytest.mark.slow
+
 # Short leases so the tests see renewals, expiry and reaping within seconds.
 WORKER_ENV = {"lease_s": 2, "reaper_interval_s": 0.5, "max_attempts": 3}
 FINAL = {JobStatus.COMPLETED, JobStatus.REVIEW_REQUIRED, JobStatus.FAILED}

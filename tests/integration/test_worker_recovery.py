@@ -29,13 +29,14 @@ pytestmark = pytest.mark.slow
 
 WORKER_ENV: dict[str, Any] = {"lease_s": 2, "reaper_interval_s": 0.5, "max_attempts": 3}
 FINAL = {JobStatus.COMPLETED, JobStatus.REVIEW_REQUIRED, JobStatus.FAILED}
-# Enough OCR pages that the first worker is surely still busy when the test kills it.
-SLOW_PAGES = 12
+# Scanned pages take seconds each to OCR, so the first worker is surely still busy when the test
+# kills it (about a second in, after its first lease renewal); more pages only make the test slower.
+SLOW_PAGES = 2
 
 
 @pytest.fixture(scope="module")
 def slow_pdf() -> bytes:
-    return scanned_pdf(SLOW_PAGES)
+    return scanned_pdf(SLOW_PAGES, lines_per_page=12)
 
 
 def _setup(tmp_path: Path, **env: Any) -> tuple[Settings, JobQueue]:

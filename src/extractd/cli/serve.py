@@ -104,8 +104,11 @@ def serve(
     supervisor = WorkerSupervisor(settings) if settings.workers > 0 else None
     if supervisor:
         supervisor.start()
+    # uvicorn handles SIGINT/SIGTERM itself, then re-raises the signal to the handler it found on
+    # start: make that one harmless, so the shutdown continues here and stops the workers too.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda signum, frame: None)
     try:
-        # uvicorn handles SIGINT/SIGTERM itself and returns once the server has shut down.
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     finally:
         if supervisor:
