@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import redis
 from tests.integration.processes import (
     ManagedProcess,
     prepare_database,
@@ -33,6 +37,7 @@ pytestmark = pytest.mark.slow
 
 # Short leases so the tests see renewals, expiry and reaping within seconds.
 WORKER_ENV = {"lease_s": 2, "reaper_interval_s": 0.5, "max_attempts": 3}
+REDIS_URL_VAR = "EXTRACTD_TEST_REDIS_URL"
 FINAL = {JobStatus.COMPLETED, JobStatus.REVIEW_REQUIRED, JobStatus.FAILED}
 
 
@@ -192,3 +197,33 @@ def _blob_key(settings: Settings, job_id: str) -> str:
             return document.blob_key
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of its own (one of the server's numbered databases), emptied afterwards."""
+    server_url = os.environ.get(REDIS_URL_VAR)
+    if not server_url:
+        pytest.skip(f"{REDIS_URL_VAR} is not set: Redis cases not run")
+    url = urlsplit(server_url)._replace(path=f"/{secrets.randbelow(15) + 1}").geturl()
+    client = redis.Redis.from_url(url)
+    client.ping()  # a configured server that cannot be reached fails the test
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.mark.redis
+def test_job_runs_through_the_redis_queue(tmp_path: Path, redis_url: str, invoice_pdf: bytes) -> None:
+    settings = settings_for(tmp_path / "data", redis_url=redis_url, **WORKER_ENV)
+    prepare_database(settings)
+    queue = JobQueue(make_huey(settings), settings)
+    worker = start_worker(settings.data_dir, tmp_path / "logs", env=WORKER_ENV | {"redis_url": redis_url})
+    try:
+        job_id = seed_job(settings, invoice_pdf, INVOICE_TEMPLATE)
+        queue.dispatch(job_id)
+        job = wait_for_status(settings, job_id, FINAL, timeout=120)
+    finally:
+        worker.stop()
+    assert (job.status, job.attempt) == (JobStatus.COMPLETED, 1)
+    assert not settings.queue_path.exists()  # nothing went through the SQLite queue
