@@ -191,3 +191,35 @@ def test_images_are_ocred_into_words_and_tiff_frames_are_pages() -> None:
     # 900 pixels at 150 dpi are 432 points.
     assert first.width == pytest.approx(432, rel=0.02)
     assert "12345" in loaded.pages[1].text  # the upside-down frame reads too
+
+
+def _stamp(pdf: bytes, text: str) -> bytes:
+    """The PDF with a small line of real text added on page 1 (like a scanner's or archive's stamp)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    document = pdfium.PdfDocument(pdf)
+    page = document[0]
+    obj = pdfium_c.FPDFPageObj_NewTextObj(document.raw, b"Helvetica", ctypes.c_float(8))
+    encoded = ctypes.create_string_buffer((text + "\0").encode("utf-16-le"))
+    pdfium_c.FPDFText_SetText(obj, ctypes.cast(encoded, ctypes.POINTER(ctypes.c_ushort)))
+    pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 20, 20)
+    pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+    page.gen_content()
+    out = io.BytesIO()
+    document.save(out)
+    document.close()
+    return out.getvalue()
+
+
+@pytest.mark.slow
+def test_scanned_pdf_pages_are_ocred_even_under_a_small_text_stamp() -> None:
+    scan = Image.open(io.BytesIO(make_image(["INVOICE 12345", "Total 119.00"], size=(900, 500), font_px=40)))
+    out = io.BytesIO()
+    scan.save(out, format="PDF", resolution=150)
+    pdf = _stamp(out.getvalue(), "Archived 2024-05-01 by the scanning station")
+    page = load(pdf, EngineOptions()).pages[0]
+    assert page.source == "ocr"
+    assert "12345" in page.text and "119.00" in page.text
+    assert page.width == pytest.approx(432, rel=0.02)  # 900 px at 150 dpi

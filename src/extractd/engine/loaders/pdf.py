@@ -42,6 +42,9 @@ _MIN_CHARS_PER_A4 = 25
 _A4_AREA = 595.0 * 842.0
 # ...as is one where more than this share of the characters are unmapped or control codes.
 _MAX_BAD_SHARE = 0.3
+# A page with fewer characters than this, over an image covering more than this share, is a scan.
+_FEW_CHARS = 200
+_SCAN_IMAGE_SHARE = 0.6
 # Without a usable text layer, this many vector paths suggest outlined text worth OCR'ing.
 _MIN_PATHS_FOR_OCR = 50
 # Renders for OCR are capped at this long side; C's OCR reduces further, and big pages need no more.
@@ -88,13 +91,13 @@ def _load_page(document: pdfium.PdfDocument, index: int, options: EngineOptions)
     with PDFIUM_LOCK:
         try:
             page = document[index]
+            try:
+                text_page = _text_layer_page(page, index + 1)
+                image = None if text_page is not None else _render_for_ocr(page, options)
+            finally:
+                page.close()
         except pdfium.PdfiumError as exc:
             raise CorruptFile(f"Page {index + 1} of the PDF cannot be read: {exc}") from exc
-        try:
-            text_page = _text_layer_page(page, index + 1)
-            image = None if text_page is not None else _render_for_ocr(page, options)
-        finally:
-            page.close()
     if text_page is not None:
         return text_page
     assert image is not None
@@ -121,17 +124,22 @@ def _text_layer_page(page: pdfium.PdfPage, number: int) -> Page | None:
     """The page from its text layer, or None when it should be OCR'd instead.
 
     OCR is for pages whose text layer is missing, sparse or garbage *and* that show something to read
-    (an image, or many paths: outlined text). A sparse page with nothing else on it is taken as it is:
-    rendering a blank page and OCR'ing it costs seconds and finds nothing.
+    (an image, or many paths: outlined text), and for scans carrying only a little text (a stamp, a
+    header) over a page-sized image. A sparse page with nothing else on it is taken as it is: rendering
+    a blank page and OCR'ing it costs seconds and finds nothing.
     """
     text_page = page.get_textpage()
     try:
         codes = _char_codes(text_page)
         width, height = page.get_size()
-        usable = _usable_text(codes, width * height)
+        printable, bad = _count_chars(codes)
+        usable = _usable_text(printable, bad, width * height)
         if not usable and _has_visual_content(page):
             return None
-        words = _words(text_page, codes, _to_display(page)) if usable or not _mostly_bad(codes) else []
+        if usable and printable < _FEW_CHARS and _image_share(page) > _SCAN_IMAGE_SHARE:
+            return None
+        mostly_bad = bad > _MAX_BAD_SHARE * (printable + bad)
+        words = [] if mostly_bad else _words(text_page, codes, _to_display(page))
     finally:
         text_page.close()
     return Page(number=number, width=width, height=height, lines=build_lines(words), source="text")
@@ -147,6 +155,16 @@ def _has_visual_content(page: pdfium.PdfPage) -> bool:
             if paths >= _MIN_PATHS_FOR_OCR:
                 return True
     return False
+
+
+def _image_share(page: pdfium.PdfPage) -> float:
+    """The share of the page covered by its largest image."""
+    width, height = page.get_size()
+    largest = 0.0
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+        left, bottom, right, top = obj.get_bounds()
+        largest = max(largest, (right - left) * (top - bottom))
+    return largest / (width * height) if width * height > 0 else 0.0
 
 
 def _char_codes(text_page: pdfium.PdfTextPage) -> list[int]:
@@ -174,13 +192,7 @@ def _count_chars(codes: list[int]) -> tuple[int, int]:
     return printable, bad
 
 
-def _mostly_bad(codes: list[int]) -> bool:
-    printable, bad = _count_chars(codes)
-    return bad > _MAX_BAD_SHARE * (printable + bad)
-
-
-def _usable_text(codes: list[int], area: float) -> bool:
-    printable, bad = _count_chars(codes)
+def _usable_text(printable: int, bad: int, area: float) -> bool:
     needed = max(5.0, _MIN_CHARS_PER_A4 * area / _A4_AREA)
     return printable >= needed and bad <= _MAX_BAD_SHARE * (printable + bad)
 
