@@ -56,6 +56,9 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if logging.getLogger().level > logging.DEBUG:
+        # Huey logs every task at INFO; our worker logs the job-level events that matter.
+        logging.getLogger("huey").setLevel(logging.WARNING)
 
 
 @app.command()
@@ -123,7 +126,8 @@ def _announce(settings: Settings, api_key: str | None) -> None:
     typer.echo(f"API:     {base}/api/v1")
     typer.echo(f"Docs:    {base}/docs")
     typer.echo(f"Console: {base}/console")
-    typer.echo(f"Data:    {settings.data_dir}  ({settings.workers} worker processes)", err=False)
+    typer.echo(f"Data:    {settings.data_dir}")
+    typer.echo(f"Workers: {settings.workers} process(es)" if settings.workers else "Workers: none (API only)")
 
 
 def _load_libc() -> ctypes.CDLL | None:
