@@ -34,24 +34,29 @@ from extractd.engine.types import EngineOptions, FilterRule, Page
 # Share of the page height searched for headers (titles, document numbers, page numbers).
 TOP_REGION = 0.3
 BOTTOM_REGION = 0.12
-# A title line is short: the title word and at most a number or a date after it.
-_TITLE_MAX_WORDS = 4
+# A title line is short: the title word and a number, a date and their labels at most.
+_TITLE_MAX_WORDS = 6
+# ...and is one of the first lines of the page, unless its font is larger than the page's usual one.
+_TITLE_FIRST_LINES = 4
 
 _PAGE_OF = re.compile(
-    r"\b(?:page|seite|pagina|página|blatt|p\.|pag\.?|side|sida)\s*(\d{1,3})\s*(?:of|von|de|sur|/|van|di|av|z)\s*(\d{1,3})\b",
+    r"\b(?:page|seite|pagina|página|blatt|side|sida)\s*(\d{1,3})"
+    r"(?:\s*(?:of|von|de|sur|/|van|di|av|z)\s*(\d{1,3}))?\b",
     re.IGNORECASE,
 )
 _DOC_NUMBER = re.compile(
-    r"\b(?:invoice|rechnung|facture|factuur|fattura|factura|receipt|beleg|credit\s+note|gutschrift|avoir)"
-    r"\s*(?:no\.?|nr\.?|n°|nº|number|nummer|numéro|num\.?|#)?\s*[:#]?\s*([A-Z0-9][A-Z0-9\-/._]{2,})",
+    r"\b\w*(?:invoice|rechnung|facture|factuur|fattura|factura|receipt|beleg|gutschrift|avoir)\w*"
+    r"(?:\s+note)?\s*-?\s*(?:no\.?|nr\.?|n°|nº|number|nummer|numéro|num\.?|#)?\s*[:#]?\s*"
+    r"([A-Z0-9][A-Z0-9\-/._]{2,})",
     re.IGNORECASE,
 )
+_DATE_LIKE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 _TITLE = re.compile(
-    r"^\W*(?:tax\s+|commercial\s+|pro\s*-?\s*forma\s+)?"
-    r"(?:invoice|rechnung|facture|factuur|fattura|factura|faktura|receipt|quittung|kassenbon|reçu|"
+    r"^\W*(?:[^\W\d]+\s+)?"  # one qualifying word: "Tax Invoice", "Payment receipt"
+    r"(?:invoice|\w*rechnung|facture|factuur|fattura|factura|faktura|receipt|quittung|kassenbon|reçu|"
     r"credit\s+note|gutschrift|avoir|rechnungskorrektur|contract|vertrag|contrat|delivery\s+note|"
     r"lieferschein|bon\s+de\s+livraison|purchase\s+order|bestellung|statement|kontoauszug|quotation|"
-    r"angebot|devis|offerte)\b",
+    r"angebot|devis|offerte)\b(?!-)",
     re.IGNORECASE,
 )
 # Usual translations of document-type words, so a rule named "Invoice" matches a German Rechnung.
@@ -120,15 +125,18 @@ class RuleChoice:
     matched: tuple[str, ...]  # the keywords that were found, for the explanation
 
 
-def _page_numbering(page: Page) -> tuple[int, int] | None:
-    """(k, n) from "Page k of n" in the top or bottom region of the page."""
+def _page_numbering(page: Page) -> tuple[int, int | None] | None:
+    """(k, n) from "Page k of n" ((k, None) from "Page k") in the top or bottom region of the page."""
     for line in page.lines:
         y = line.bbox[1] / page.height if page.height else 0.0
-        if y > TOP_REGION and y < 1 - BOTTOM_REGION:
+        if TOP_REGION < y < 1 - BOTTOM_REGION:
             continue
         match = _PAGE_OF.search(line.text)
-        if match and 0 < int(match.group(1)) <= int(match.group(2)):
-            return int(match.group(1)), int(match.group(2))
+        if match is None or int(match.group(1)) == 0:
+            continue
+        total = int(match.group(2)) if match.group(2) else None
+        if total is None or int(match.group(1)) <= total:
+            return int(match.group(1)), total
     return None
 
 
@@ -139,15 +147,34 @@ def _top_lines(page: Page) -> list[str]:
 
 def _document_number(page: Page) -> str | None:
     for text in _top_lines(page):
-        match = _DOC_NUMBER.search(text)
-        if match and any(ch.isdigit() for ch in match.group(1)):
-            return match.group(1).rstrip(".").upper()
+        for match in _DOC_NUMBER.finditer(text):
+            value = match.group(1).rstrip(".")
+            if any(ch.isdigit() for ch in value) and not _DATE_LIKE.fullmatch(value):
+                return value.upper()
     return None
 
 
+def _line_text(words: Sequence[str]) -> str:
+    """The line's text, with letter-spaced words ("W A R E N R E C H N U N G") closed up."""
+    if len(words) >= 4 and sum(len(word) == 1 for word in words) >= 0.8 * len(words):
+        return "".join(words)
+    return " ".join(words)
+
+
 def _has_title(page: Page) -> bool:
-    """A short line at the top that starts with a document title ("INVOICE", "Rechnung Nr. 5")."""
-    return any(len(text.split()) <= _TITLE_MAX_WORDS and _TITLE.search(text) for text in _top_lines(page))
+    """A title ("INVOICE", "Rechnung Nr. 5"): a short line at the top that starts with a document-type
+    word and is among the page's first lines or set in a larger font than most lines (so a reference
+    like "Delivery note: L-123" further down a continuation page is not taken for a title)."""
+    heights = sorted(line.bbox[3] - line.bbox[1] for line in page.lines)
+    usual = heights[len(heights) // 2] if heights else 0.0
+    for index, line in enumerate(page.lines):
+        if line.bbox[1] > page.height * TOP_REGION:
+            break
+        prominent = index < _TITLE_FIRST_LINES or line.bbox[3] - line.bbox[1] > 1.2 * usual
+        text = _line_text([word.text for word in line.words])
+        if prominent and len(text.split()) <= _TITLE_MAX_WORDS and _TITLE.search(text):
+            return True
+    return False
 
 
 def _starts_new(page: Page, previous: Page, current_number: str | None) -> bool:
@@ -155,7 +182,7 @@ def _starts_new(page: Page, previous: Page, current_number: str | None) -> bool:
     if numbering is not None:
         return numbering[0] == 1
     before = _page_numbering(previous)
-    if before is not None and before[0] < before[1]:
+    if before is not None and before[1] is not None and before[0] < before[1]:
         return False
     number = _document_number(page)
     if number is not None and current_number is not None:

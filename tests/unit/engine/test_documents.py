@@ -108,3 +108,24 @@ def test_images_and_text_become_pdfs() -> None:
     document.close()
     text_pages = load(b"Invoice 12\nTotal 99.00", EngineOptions()).pages
     assert _page_texts(text_to_pdf(text_pages)) == ["Invoice 12\r\nTotal 99.00"]
+
+
+def test_compound_spaced_and_qualified_titles_start_documents() -> None:
+    pages = _pages(
+        ["Handelsrechnung Nr. 4711 vom 05.03.2018", "Posten 1"],
+        ["W A R E N R E C H N U N G", "Posten 2"],
+        ["Payment receipt", "Guest: Someone"],
+        ["Tax Invoice", "Amount 5.00"],
+    )
+    assert _groups(pages) == [[1], [2], [3], [4]]
+
+
+def test_labels_and_lines_lower_down_are_not_titles() -> None:
+    filler = [f"Position {n} Artikel 1,00" for n in range(6)]
+    pages = _pages(["RECHNUNG", "Rechnungsdatum 05.03.2018"], [*filler, "Lieferschein-Nr : L-123", "Rest"])
+    assert _groups(pages) == [[1, 2]]
+
+
+def test_page_one_without_a_total_starts_and_a_date_is_not_a_document_number() -> None:
+    pages = _pages(["Seite 1", "Rechnungsdatum 05.03.2018"], ["Seite 2", "x"], ["Seite 1", "y"])
+    assert _groups(pages) == [[1, 2], [3]]
