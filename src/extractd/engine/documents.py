@@ -31,6 +31,8 @@ from extractd.engine.loaders.image import open_image, page_to_points, upright_fr
 from extractd.engine.loaders.pdf import PDFIUM_LOCK, open_pdf
 from extractd.engine.types import EngineOptions, FilterRule, Page
 
+# Keywords this long also count when found inside a longer (compound) word.
+_COMPOUND_MIN = 6
 # Share of the page height searched for headers (titles, document numbers, page numbers).
 TOP_REGION = 0.3
 BOTTOM_REGION = 0.12
@@ -233,14 +235,27 @@ def _rule_keywords(rule: FilterRule) -> dict[str, float]:
     return weights
 
 
+def _found(form: str, words: set[str], long_words: list[str]) -> bool:
+    """Whether the document has this word, alone or (when long enough) inside a compound word:
+    German and Dutch glue words together ("Handelsrechnung", "Rechnungskorrektur")."""
+    if form in words:
+        return True
+    return len(form) >= _COMPOUND_MIN and any(form in word for word in long_words)
+
+
 def choose_rule(pages: Sequence[Page], rules: Sequence[FilterRule]) -> RuleChoice:
     """The best-matching rule for a document (first rule on ties, including when nothing matches)."""
     words = _terms("\n".join(page.text for page in pages))
+    long_words = [word for word in words if len(word) > _COMPOUND_MIN]
     best = RuleChoice(0, rules[0], -1.0, ())
     for index, rule in enumerate(rules):
         weights = _rule_keywords(rule)
         matched = tuple(
-            sorted(term for term, forms in _expanded(weights).items() if any(form in words for form in forms))
+            sorted(
+                term
+                for term, forms in _expanded(weights).items()
+                if any(_found(form, words, long_words) for form in forms)
+            )
         )
         score = sum(weights[term] for term in matched)
         if score > best.score:

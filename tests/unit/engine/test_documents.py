@@ -129,3 +129,9 @@ def test_labels_and_lines_lower_down_are_not_titles() -> None:
 def test_page_one_without_a_total_starts_and_a_date_is_not_a_document_number() -> None:
     pages = _pages(["Seite 1", "Rechnungsdatum 05.03.2018"], ["Seite 2", "x"], ["Seite 1", "y"])
     assert _groups(pages) == [[1, 2], [3]]
+
+
+def test_keywords_are_found_inside_compound_words() -> None:
+    rules = list(reversed(_rules()))  # the invoice rule is no longer first, so it must win on merit
+    choice = choose_rule(_pages(["Rechnungskorrektur", "Betrag 5,00"]), rules)
+    assert choice.rule.document_name == "Invoice" and "invoice" in choice.matched
