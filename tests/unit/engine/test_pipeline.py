@@ -132,3 +132,16 @@ def test_progress_rises_to_100() -> None:
     extract(make_pdf([INVOICE_PAGE, ["two"], ["three"]]), _template(), progress=seen.append)
     assert seen[0] == 0 and seen[-1] == 100
     assert seen == sorted(set(seen)) and len(seen) >= 4
+
+
+def test_docx_is_extracted_and_returned_as_a_pdf() -> None:
+    from .conftest import make_docx
+
+    docx = make_docx(["INVOICE", "Invoice No: INV-880"], [["Total", "42.00 EUR"]])
+    options = EngineOptions(return_text=True, return_documents=True)
+    (document,) = extract(docx, _template(), filename="a.docx", options=options)["documents"]
+    assert document["content"]["invoice_number"] == "INV-880"
+    assert "Total 42.00 EUR" in document["returnedText"]
+    returned = pdfium.PdfDocument(base64.b64decode(document["returnedDocumentBase64"]))
+    assert len(returned) == 1 and "INV-880" in returned[0].get_textpage().get_text_range()
+    returned.close()
