@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+
 from extractd.cli.app import app
+
+# Importing a command module registers its commands on the shared app.
+COMMAND_MODULES = ("extractd.cli.serve", "extractd.cli.keys", "extractd.cli.extract")
 
 
 def main() -> None:
-    # Importing a command module registers its commands on the shared app.
-    from extractd.cli import extract, keys, serve  # noqa: F401
-
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
     app()
