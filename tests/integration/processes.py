@@ -34,7 +34,8 @@ from extractd.store.repositories import DocumentsRepository, JobsRepository, doc
 # those keeps start-up fast and independent of the other commands' modules.
 CLI = [sys.executable, "-c", "import extractd.cli.serve; from extractd.cli.app import app; app()"]
 WORKER_READY = "extractd worker ready"
-API_KEY_LINE = re.compile(r"^\s+(\S{20,})\s*$", re.MULTILINE)
+API_KEY_LINE = re.compile(r"API key \(shown once[^\n]*\n\s+(\S+)")
+CONSUMER_PID = re.compile(r"pid of the consumer: (\d+)")
 
 
 def free_port() -> int:
@@ -114,6 +115,10 @@ class ManagedProcess:
                 self.kill()
         self._kill_leftovers()
         return self.popen.returncode
+
+    def consumer_pids(self) -> list[int]:
+        """Pids of the worker consumers this process started so far (a restarted one adds a pid)."""
+        return [int(pid) for pid in CONSUMER_PID.findall(self.logs())]
 
     def kill(self) -> None:
         """SIGKILL the process and everything it forked: the machine died."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +130,36 @@ def test_serve_restart_completes_queued_and_interrupted_jobs(
         (j.error_code, j.error_message) for j in jobs
     ]
     assert jobs[2].attempt == 2
+
+
+def _children(pid: int) -> set[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(child) for child in path.read_text().split()} if path.exists() else set()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # A zombie waiting for its parent to reap it is gone too.
+    status = Path(f"/proc/{pid}/status")
+    return not status.exists() or "zombie" in status.read_text()
+
+
+def test_serve_restarts_a_worker_that_died(tmp_path: Path, invoice_pdf: bytes) -> None:
+    settings, queue = _setup(tmp_path)
+    serve = start_serve(settings.data_dir, tmp_path / "logs", workers=1, env=WORKER_ENV)
+    try:
+        [consumer] = serve.consumer_pids()
+        job_processes = _children(consumer)
+        assert job_processes
+        os.kill(consumer, signal.SIGKILL)
+        wait_until(lambda: len(serve.consumer_pids()) == 2, 60, "serve to start a new worker")
+        # The dead consumer's job processes did not linger as orphans.
+        wait_until(lambda: all(_gone(pid) for pid in job_processes), 10, "the orphaned job processes to exit")
+        job_id = seed_job(settings, invoice_pdf, INVOICE_TEMPLATE)
+        queue.dispatch(job_id)
+        assert wait_for_status(settings, job_id, FINAL, timeout=120).status == JobStatus.COMPLETED
+    finally:
+        assert serve.stop() == 0

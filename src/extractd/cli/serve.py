@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import signal
 import subprocess
@@ -15,6 +14,7 @@ import typer
 
 from extractd.cli.app import DataDirOption, app, build_settings
 from extractd.config import Settings
+from extractd.queue.consumer import die_with_parent, load_libc
 
 log = logging.getLogger(__name__)
 
@@ -130,20 +130,6 @@ def _announce(settings: Settings, api_key: str | None) -> None:
     typer.echo(f"Workers: {settings.workers} process(es)" if settings.workers else "Workers: none (API only)")
 
 
-def _load_libc() -> ctypes.CDLL | None:
-    try:
-        return ctypes.CDLL("libc.so.6", use_errno=True)
-    except OSError:
-        return None  # not Linux: the worker then outlives a `serve` killed with SIGKILL
-
-
-def _die_with_parent(libc: ctypes.CDLL | None) -> None:
-    """Runs in the child before exec: get SIGTERM when `serve` dies, even by SIGKILL."""
-    pr_set_pdeathsig = 1
-    if libc is not None:
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
 class WorkerSupervisor:
     """Keeps one `extractd worker` child running for `serve`; restarts it if it dies."""
 
@@ -171,9 +157,9 @@ class WorkerSupervisor:
     def _spawn(self) -> subprocess.Popen[bytes]:
         # Its own session: a Ctrl-C in the terminal reaches `serve`, which stops the worker cleanly.
         # libc is loaded here, not in the child: only async-signal-safe work may run between fork and exec.
-        libc = _load_libc()
+        libc = load_libc()
         return subprocess.Popen(
-            self.command, start_new_session=True, preexec_fn=lambda: _die_with_parent(libc)
+            self.command, start_new_session=True, preexec_fn=lambda: die_with_parent(libc)
         )
 
     def _watch(self) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Scheduler, Worker
 
 from extractd.config import Settings
 from extractd.queue.huey_app import make_huey
@@ -21,8 +23,48 @@ log = logging.getLogger(__name__)
 READY_MESSAGE = "extractd worker ready"
 
 
+def load_libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return None  # not Linux: children then outlive a parent killed with SIGKILL
+
+
+def die_with_parent(libc: ctypes.CDLL | None, signum: int = signal.SIGTERM) -> None:
+    """Ask the kernel to send ``signum`` to this process when its parent dies, even by SIGKILL (Linux)."""
+    pr_set_pdeathsig = 1
+    if libc is not None:
+        libc.prctl(pr_set_pdeathsig, signum)
+
+
+_LIBC = load_libc()  # loaded before any fork: a forked child should not dlopen
+
+
+class JobProcess(Worker):  # type: ignore[misc]
+    """A Huey worker process that does not outlive its consumer (no orphans running jobs).
+
+    SIGKILL, because Huey's children ignore SIGTERM between tasks and wait for a stop flag that a
+    dead consumer never sets; a job cut short this way is requeued by the reaper when its lease ends.
+    """
+
+    def initialize(self) -> None:
+        die_with_parent(_LIBC, signal.SIGKILL)
+        super().initialize()
+
+
+class SchedulerProcess(Scheduler):  # type: ignore[misc]
+    """Huey's scheduler process (delayed retries), likewise tied to its consumer."""
+
+    def initialize(self) -> None:
+        die_with_parent(_LIBC, signal.SIGKILL)
+        super().initialize()
+
+
 class WorkerConsumer(Consumer):  # type: ignore[misc]
     """Starts the reaper after the job processes are forked, so they never inherit its thread."""
+
+    worker_class = JobProcess
+    scheduler_class = SchedulerProcess
 
     def __init__(
         self, reaper: Reaper, *args: Any, on_ready: Callable[[], None] | None = None, **kwargs: Any
