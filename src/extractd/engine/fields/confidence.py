@@ -61,6 +61,18 @@ class Ranked:
     support: int
 
 
+def rank_calibrated(candidates: Sequence[Candidate], key: Any = None) -> list[Ranked]:
+    """Rank candidates whose scores are already exclusive probabilities (one per value, summing to at
+    most 1, as the receipt finders give them): the best score of each value, nothing combined."""
+    best: dict[Any, Ranked] = {}
+    for candidate in candidates:
+        group = candidate.value if key is None else key(candidate.value)
+        if group not in best or candidate.score > best[group].probability:
+            support = best[group].support + 1 if group in best else 1
+            best[group] = Ranked(candidate.value, clamp(candidate.score), candidate, support)
+    return sorted(best.values(), key=lambda r: -r.probability)
+
+
 def rank(candidates: Sequence[Candidate], key: Any = None) -> list[Ranked]:
     """Group candidates by value and combine their evidence, best first.
 

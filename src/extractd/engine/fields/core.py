@@ -86,26 +86,31 @@ class Extraction:
 
     def concept_ranked(self, concept: Concept) -> list[Ranked]:
         if concept not in self._ranked:
-            self._ranked[concept] = confidence.rank(self._concept_candidates(concept), key=comparable)
+            self._ranked[concept] = self._rank_concept(concept)
             if concept in arithmetic.TOTALS:
                 self._reconcile_totals()
         return self._ranked[concept]
 
-    def _concept_candidates(self, concept: Concept) -> list[Candidate]:
-        if self.receipt is not None and concept in RECEIPT_CONCEPTS:
-            try:
-                found = self.receipt(concept, self.pages)
-            except Exception:  # a bug in one finder must not lose the whole document
-                logger.exception("receipt finder failed for %s", concept)
-                found = []
-            if found:
-                return found
-        return invoice_candidates(concept, self.doc)
+    def _rank_concept(self, concept: Concept) -> list[Ranked]:
+        """Receipt finders give calibrated, exclusive probabilities; ours are combined by rank()."""
+        receipt = self._receipt_candidates(concept)
+        if receipt:
+            return confidence.rank_calibrated(receipt, key=comparable)
+        return confidence.rank(invoice_candidates(concept, self.doc), key=comparable)
+
+    def _receipt_candidates(self, concept: Concept) -> list[Candidate]:
+        if self.receipt is None or concept not in RECEIPT_CONCEPTS:
+            return []
+        try:
+            return self.receipt(concept, self.pages)
+        except Exception:  # a bug in one finder must not lose the whole document
+            logger.exception("receipt finder failed for %s", concept)
+            return []
 
     def _reconcile_totals(self) -> None:
         for concept in arithmetic.TOTALS:
             if concept not in self._ranked:
-                self._ranked[concept] = confidence.rank(self._concept_candidates(concept), key=comparable)
+                self._ranked[concept] = self._rank_concept(concept)
         self._ranked.update(arithmetic.reconcile(self._ranked))
         for concept in arithmetic.TOTALS:
             if not self._ranked[concept]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from extractd.engine.fields.parse import currencies_in
 from extractd.engine.types import Line, Page, Word
@@ -54,6 +55,8 @@ class DocView:
                     refs.append(LineRef(page.number, len(refs), line))
         self.lines = tuple(refs)
         self.page_sizes = {page.number: (page.width or 1.0, page.height or 1.0) for page in self.pages}
+        # results of pure functions of this document (cells, label hits), shared by the finders
+        self.memo: dict[Any, Any] = {}
 
     @cached_property
     def text(self) -> str:
@@ -139,34 +142,38 @@ def split_cells(words: Sequence[Word]) -> list[list[Word]]:
     return cells
 
 
-@dataclass(frozen=True, slots=True)
+def _box(words: Sequence[Word]) -> tuple[float, float, float, float]:
+    return (
+        min(w.bbox[0] for w in words),
+        min(w.bbox[1] for w in words),
+        max(w.bbox[2] for w in words),
+        max(w.bbox[3] for w in words),
+    )
+
+
 class Cell:
-    """A run of words within a line that belongs together (a line cut at wide gaps)."""
+    """A run of words within a line that belongs together (a line cut at wide gaps).
 
-    ref: LineRef
-    words: tuple[Word, ...]
+    Box, text and height are computed once: the party finders compare cells with each other a lot.
+    """
 
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
+    __slots__ = ("bbox", "height", "ref", "text", "words")
 
-    @property
-    def bbox(self) -> tuple[float, float, float, float]:
-        return (
-            min(w.bbox[0] for w in self.words),
-            min(w.bbox[1] for w in self.words),
-            max(w.bbox[2] for w in self.words),
-            max(w.bbox[3] for w in self.words),
-        )
-
-    @property
-    def height(self) -> float:
-        return max(w.bbox[3] - w.bbox[1] for w in self.words)
+    def __init__(self, ref: LineRef, words: tuple[Word, ...]) -> None:
+        self.ref = ref
+        self.words = words
+        self.text = " ".join(w.text for w in words)
+        self.bbox = _box(words)
+        self.height = max(w.bbox[3] - w.bbox[1] for w in words)
 
 
 def cells_of(doc: DocView) -> list[Cell]:
-    """Every line of the document cut into cells, in reading order."""
-    return [Cell(ref, tuple(words)) for ref in doc.lines for words in split_cells(ref.words)]
+    """Every line of the document cut into cells, in reading order (computed once per document)."""
+    cached = doc.memo.get("cells")
+    if cached is None:
+        cached = [Cell(ref, tuple(words)) for ref in doc.lines for words in split_cells(ref.words)]
+        doc.memo["cells"] = cached
+    return list(cached)
 
 
 def column_below(cells: Sequence[Cell], start: Cell, limit: int = 6, indent: float = 0.0) -> list[Cell]:

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -18,6 +19,7 @@ from extractd.engine.fields.document import DocView, LineRef
 from extractd.engine.types import Word
 
 
+@lru_cache(maxsize=65536)
 def compact(text: str) -> str:
     """Letters and digits only, case-folded, accents kept (`N° de facture` -> `n°defacture`)."""
     folded = unicodedata.normalize("NFKC", text).casefold()
@@ -72,6 +74,9 @@ def match_in_words(words: Sequence[Word], label: str) -> tuple[int, int, float] 
         return None
     best: tuple[int, int, float] | None = None
     for start in range(len(words)):
+        first = compact(words[start].text)
+        if not _may_start(first, target):
+            continue
         joined = ""
         for end in range(start + 1, min(len(words), start + 8) + 1):
             joined += compact(words[end - 1].text)
@@ -88,6 +93,16 @@ def match_in_words(words: Sequence[Word], label: str) -> tuple[int, int, float] 
     return best
 
 
+def _may_start(word: str, target: str) -> bool:
+    """Cheap filter: a match starts with a word sharing the label's first or second letter (one OCR
+    typo at the start is tolerated, two are not)."""
+    if not word:
+        return False
+    if word[0] == target[0]:
+        return True
+    return len(word) > 1 and len(target) > 1 and word[1] == target[1]
+
+
 def _glued(joined: str, target: str) -> bool:
     """A label directly followed by a value in one word: the rest starts with a digit, not a letter."""
     return len(joined) > len(target) and joined.startswith(target) and joined[len(target)].isdigit()
@@ -97,23 +112,29 @@ def find_labels(
     doc: DocView, labels: Iterable[str], lines: Iterable[LineRef] | None = None
 ) -> list[LabelHit]:
     """Every line where one of `labels` occurs (the best label per line), in reading order."""
-    label_list = [label for label in labels if compact(label)]
-    hits: list[LabelHit] = []
-    for ref in doc.lines if lines is None else lines:
-        line_compact = compact(ref.text)
-        best: LabelHit | None = None
-        for label in label_list:
-            target = compact(label)
-            if len(target) <= 4 and target not in line_compact:
-                continue  # quick reject: short labels must appear verbatim
-            found = match_in_words(ref.words, label)
-            if found and (
-                best is None or (found[2], len(target)) > (best.similarity, len(compact(best.label)))
-            ):
-                best = LabelHit(ref, found[0], found[1], found[2], label)
-        if best is not None:
-            hits.append(best)
-    return hits
+    label_list = tuple(label for label in labels if compact(label))
+    chosen = tuple(doc.lines if lines is None else lines)
+    key = ("labels", label_list, tuple(ref.index for ref in chosen) if lines is not None else None)
+    cached = doc.memo.get(key)
+    if cached is None:
+        cached = [hit for ref in chosen if (hit := _best_in_line(ref, label_list)) is not None]
+        doc.memo[key] = cached
+    return list(cached)
+
+
+def _best_in_line(ref: LineRef, labels: tuple[str, ...]) -> LabelHit | None:
+    line_compact = compact(ref.text)
+    best: LabelHit | None = None
+    for label in labels:
+        target = compact(label)
+        if len(target) <= 6 and target not in line_compact:
+            continue  # quick reject: short labels must appear verbatim
+        if len(target) > 6 and fuzz.partial_ratio(target, line_compact) < 80:
+            continue  # quick reject: nothing in the line is close to this label
+        found = match_in_words(ref.words, label)
+        if found and (best is None or (found[2], len(target)) > (best.similarity, len(compact(best.label)))):
+            best = LabelHit(ref, found[0], found[1], found[2], label)
+    return best
 
 
 def strip_label_text(text: str, label: str) -> str:
