@@ -122,6 +122,11 @@ def find_labels(
     return list(cached)
 
 
+@lru_cache(maxsize=16384)
+def _trigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 3] for i in range(len(text) - 2))
+
+
 def _best_in_line(ref: LineRef, labels: tuple[str, ...]) -> LabelHit | None:
     line_compact = compact(ref.text)
     best: LabelHit | None = None
@@ -129,8 +134,8 @@ def _best_in_line(ref: LineRef, labels: tuple[str, ...]) -> LabelHit | None:
         target = compact(label)
         if len(target) <= 6 and target not in line_compact:
             continue  # quick reject: short labels must appear verbatim
-        if len(target) > 6 and fuzz.partial_ratio(target, line_compact) < 80:
-            continue  # quick reject: nothing in the line is close to this label
+        if len(target) > 6 and not _trigrams(target) & _trigrams(line_compact):
+            continue  # quick reject: no three letters of the label appear together in the line
         found = match_in_words(ref.words, label)
         if found and (best is None or (found[2], len(target)) > (best.similarity, len(compact(best.label)))):
             best = LabelHit(ref, found[0], found[1], found[2], label)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extractd.engine.fields import confidence
 from extractd.engine.fields.document import Cell, DocView, cell_above, cells_of, column_below
@@ -60,7 +61,8 @@ class BlockLine:
     value: str
 
 
-def _is_party_label(text: str, labels: Sequence[str]) -> bool:
+@lru_cache(maxsize=4096)
+def _is_party_label(text: str, labels: tuple[str, ...]) -> bool:
     targets = [compact(label) for label in labels]
     for part in re.split(r"[/&,]|\bund\b|\band\b|\bet\b|\ben\b", text):
         key = compact(part)
@@ -69,7 +71,7 @@ def _is_party_label(text: str, labels: Sequence[str]) -> bool:
     return False
 
 
-def party_label_cells(cells: Sequence[Cell], labels: Sequence[str]) -> list[tuple[int, str]]:
+def party_label_cells(cells: Sequence[Cell], labels: tuple[str, ...]) -> list[tuple[int, str]]:
     """Cells that are a party label ("Verkäufer", "Bill to:", "Käufer/Leistungsempfänger"), with any
     text after the label's colon."""
     found: list[tuple[int, str]] = []
@@ -148,7 +150,7 @@ def party_from_block(lines: Sequence[BlockLine], rule: str, *, address: bool) ->
     return [Candidate(text, confidence.score(rule, prior=0.85), cell.ref.page, cell.bbox, text, rule)]
 
 
-def _labelled(doc: DocView, cells: Sequence[Cell], labels: Sequence[str], address: bool) -> list[Candidate]:
+def _labelled(doc: DocView, cells: Sequence[Cell], labels: tuple[str, ...], address: bool) -> list[Candidate]:
     found: list[Candidate] = []
     for index, rest in party_label_cells(cells, labels):
         if rest and not address and name_text(rest):
