@@ -122,3 +122,10 @@ def test_owner_line_gives_the_registered_name_and_glued_words_are_split() -> Non
 def test_numbers_with_mixed_separators_are_not_dates() -> None:
     rows = ["SHOP SDN BHD", "UF31/3-41/ - 12/144", "25-01-16 11:59 SH01", "TOTAL 5.00"]
     assert best(Concept.ISSUE_DATE, rows) == date(2016, 1, 25)
+
+
+def test_rounded_total_labels() -> None:
+    rows = ["SHOP", "TOTAL INCL. GST RM 27.27", "ROUNDING ADJUSTMENT -RM 0.02", "TOTAL ROUNDED RM 27.25"]
+    assert best(Concept.GRAND_TOTAL, rows) == Decimal("27.25")
+    rows = ["SHOP", "TOTAL SALES (INCLUSIVE GST) RM 72.74", "ROUNDING RM 72.75", "CASH RM 100.00", "CHANGE RM 27.25"]
+    assert best(Concept.GRAND_TOTAL, rows) == Decimal("72.75")

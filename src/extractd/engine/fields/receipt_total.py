@@ -20,11 +20,11 @@ from extractd.engine.types import Candidate
 # Labels of totals that are not the amount paid (compared on letters only, upper case).
 _NOT_FINAL = (
     "SUBTOTAL", "SUBTTL", "SUBTOT", "EXCL", "BEFORE", "QTY", "QUANTITY", "ITEM", "SAVING", "DISCOUNT",
-    "DISC", "CHANGE", "TENDER", "ROUND", "ADJ", "UNIT", "POINT", "PTS", "DEPOSIT", "BALANCE",
+    "DISC", "CHANGE", "TENDER", "ROUNDING", "ADJ", "UNIT", "POINT", "PTS", "DEPOSIT", "BALANCE",
 )  # fmt: skip
 _FINAL = (
     "INCL", "INCLUSIVE", "GRANDTOTAL", "NETTTOTAL", "NETTOTAL", "NETT", "TOTALPAYABLE", "AMOUNTDUE",
-    "TOTALDUE", "PAYABLE", "TOTALAMOUNT", "TOTALSALES", "AMOUNTPAID", "TOTALRM", "TOTALMYR",
+    "TOTALDUE", "PAYABLE", "TOTALAMOUNT", "TOTALSALES", "AMOUNTPAID", "TOTALRM", "TOTALMYR", "ROUNDED",
 )  # fmt: skip
 _TOTAL_WORDS = ("TOTAL", "AMOUNT", "JUMLAH", "NETAMT", "NETT", "GRAND", "PAYABLE", "AMOUNTDUE")
 _TAX_WORDS = ("GST", "TAX", "SST", "VAT")
@@ -40,6 +40,9 @@ _WEIGHT_TENDERED_MINUS_CHANGE = 2.5
 _WEIGHT_REPEATED = 0.5
 _WEIGHT_LARGEST_TOTAL = 0.75
 _WEIGHT_FALLBACK = 0.5
+_WEIGHT_ROUNDED = 2.0
+# Rounding adjustments are a few cents; a larger amount on a rounding line is the rounded total.
+_MAX_ROUNDING = Decimal("0.10")
 
 
 @dataclass
@@ -94,9 +97,12 @@ def _labelled_totals(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evid
     for position, line in enumerate(lines):
         if has_any(line.letters, _ROUNDING) and line.amounts and "TOTAL" not in line.letters:
             rounding_seen = True
-            if last_total is not None and abs(line.amounts[-1]) < Decimal("0.10"):
+            amount = line.amounts[-1]
+            if abs(amount) >= _MAX_ROUNDING:
+                evidence[amount].add(_WEIGHT_ROUNDED, "rounded", line)  # `Rounding 72.75`: the rounded total
+            elif last_total is not None:
                 # The total after rounding, computed: it may not be printed, or be misread.
-                evidence[last_total + line.amounts[-1]].add(_WEIGHT_AFTER_ROUNDING, "rounded", line)
+                evidence[last_total + amount].add(_WEIGHT_AFTER_ROUNDING, "rounded", line)
         weight = _total_label_weight(line.letters)
         amount = _amount_of(lines, position) if weight else None
         if amount is None or amount == 0:
