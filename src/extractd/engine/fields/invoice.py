@@ -464,7 +464,7 @@ def money_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
         elif concept is Concept.TAX_TOTAL and _TAX_ID_AFTER.match(" ".join(w.text for w in hit.rest)):
             continue  # "TVA : FR11999999998 ..." names the tax number, not an amount
         for spot in spots_for(doc, hit, whole_line=True):
-            if spot.rule != "label_right" and not _alone(hit):
+            if spot.rule != "label_right" and not _alone(doc, hit):
                 continue  # a value below or on the next line only belongs to a label standing alone
             amounts = [abs(a) for a in _money_in(spot.text)] if credit else _money_in(spot.text)
             if amounts:
@@ -581,9 +581,18 @@ def is_credit_note(doc: DocView) -> bool:
     )
 
 
-def _alone(hit: LabelHit) -> bool:
-    """Whether the label is the only text of its line (a form label with its value under it)."""
-    return hit.start == 0 and not [w for w in hit.rest if compact(w.text)]
+def _alone(doc: DocView, hit: LabelHit) -> bool:
+    """Whether the label is the only text of its line (a form label with its value under it), and not
+    the last line of a multi-line heading ("Ohne" over "MwSt." in a table header)."""
+    if hit.start != 0 or [w for w in hit.rest if compact(w.text)]:
+        return False
+    if hit.ref.index == 0:
+        return True
+    above = doc.lines[hit.ref.index - 1]
+    height = hit.ref.bbox[3] - hit.ref.bbox[1]
+    stacked = above.page == hit.ref.page and hit.ref.bbox[1] - above.bbox[3] < 0.6 * height
+    overlaps = any(w.bbox[0] < hit.x1 and hit.x0 < w.bbox[2] for w in above.words)
+    return not (stacked and overlaps)
 
 
 def _money_in(text: str) -> list[Decimal]:

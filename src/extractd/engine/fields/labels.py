@@ -79,6 +79,8 @@ def match_in_words(words: Sequence[Word], label: str) -> tuple[int, int, float] 
             continue
         joined = ""
         for end in range(start + 1, min(len(words), start + 8) + 1):
+            if end > start + 1 and _column_break(words[end - 2], words[end - 1]):
+                break  # a label never spans a column gap ("Montant  |  Total HT")
             joined += compact(words[end - 1].text)
             # a word may carry the label and its value glued together ("Total:12,50")
             if end == start + 1 and best is None and _glued(joined, target):
@@ -91,6 +93,11 @@ def match_in_words(words: Sequence[Word], label: str) -> tuple[int, int, float] 
         if best is not None and best[2] == 1.0:
             break
     return best
+
+
+def _column_break(left: Word, right: Word) -> bool:
+    height = max(left.bbox[3] - left.bbox[1], 1.0)
+    return right.bbox[0] - left.bbox[2] > 1.6 * height
 
 
 def _may_start(word: str, target: str) -> bool:
