@@ -32,22 +32,37 @@ def reconcile(ranked: dict[Concept, list[Ranked]]) -> dict[Concept, list[Ranked]
     tops = {c: [r for r in ranked.get(c, []) if _decimal(r.value) is not None][:8] for c in TOTALS}
     if not all(tops.values()):
         return _two_way(ranked, tops)
-    best: tuple[float, tuple[Ranked, Ranked, Ranked]] | None = None
-    for net, tax, gross in product(
-        tops[Concept.NET_TOTAL], tops[Concept.TAX_TOTAL], tops[Concept.GRAND_TOTAL]
-    ):
-        if _consistent(net.value, tax.value, gross.value) and not (tax.value == 0 and net is gross):
-            joint = net.probability * tax.probability * gross.probability
-            if best is None or joint > best[0]:
-                best = (joint, (net, tax, gross))
+    best = _best_triple(tops)
     result = dict(ranked)
     if best is None:
         for concept in TOTALS:
             result[concept] = _mark(ranked[concept], None, consistent=False)
         return result
-    for concept, chosen in zip(TOTALS, best[1], strict=True):
-        result[concept] = _mark(ranked[concept], chosen, consistent=True)
+    for concept, chosen in zip(TOTALS, best, strict=True):
+        items = ranked[concept]
+        if chosen not in items:  # a sign-restored tax: put it in place of the reading it came from
+            items = [chosen, *(r for r in items if r.best is not chosen.best)]
+        result[concept] = _mark(items, chosen, consistent=True)
     return result
+
+
+def _best_triple(tops: dict[Concept, list[Ranked]]) -> tuple[Ranked, Ranked, Ranked] | None:
+    """The consistent (net, tax, gross) with the highest joint probability.
+
+    On a credit or correction whose net and gross are negative, a tax printed without its sign
+    (the minus on another line) is read as negative too.
+    """
+    best: tuple[float, tuple[Ranked, Ranked, Ranked]] | None = None
+    for net, tax, gross in product(
+        tops[Concept.NET_TOTAL], tops[Concept.TAX_TOTAL], tops[Concept.GRAND_TOTAL]
+    ):
+        if net.value < 0 and gross.value < 0 < tax.value:
+            tax = replace(tax, value=-tax.value)
+        if _consistent(net.value, tax.value, gross.value) and not (tax.value == 0 and net is gross):
+            joint = net.probability * tax.probability * gross.probability
+            if best is None or joint > best[0]:
+                best = (joint, (net, tax, gross))
+    return best[1] if best else None
 
 
 def _two_way(
