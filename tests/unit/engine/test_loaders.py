@@ -223,3 +223,9 @@ def test_scanned_pdf_pages_are_ocred_even_under_a_small_text_stamp() -> None:
     assert page.source == "ocr"
     assert "12345" in page.text and "119.00" in page.text
     assert page.width == pytest.approx(432, rel=0.02)  # 900 px at 150 dpi
+
+
+def test_a_text_layer_of_mostly_symbols_is_garbage_and_ignored() -> None:
+    # What a font without a Unicode map often yields: runs of punctuation instead of words.
+    garbage = make_pdf([["!#$% &'() *+,- ./:; <=>? @[]^ {|}~ !#$% &'() *+,- ./:;"]])
+    assert load(garbage, EngineOptions()).pages[0].lines == ()

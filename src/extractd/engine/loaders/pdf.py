@@ -35,6 +35,16 @@ PDFIUM_LOCK = threading.RLock()
 EINVOICE_ATTACHMENTS = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
 # Characters that separate words. PDFium also inserts generated spaces and CR/LF between lines.
 _SEPARATORS = frozenset({0, 9, 10, 13, 32, 0xA0, 0x2002, 0x2003, 0x2009, 0x200B, 0x3000})
+# Typographic ligatures (U+FB00-FB06) spelled out, so "ﬁnal" reads as "final".
+_LIGATURES = {
+    0xFB00: "ff",
+    0xFB01: "fi",
+    0xFB02: "fl",
+    0xFB03: "ffi",
+    0xFB04: "ffl",
+    0xFB05: "st",
+    0xFB06: "st",
+}
 # A gap wider than this fraction of the character height splits a word even without a space char.
 _WORD_GAP = 0.35
 # A page whose text layer has fewer printable characters than this (per A4-sized area) is OCR'd.
@@ -42,6 +52,8 @@ _MIN_CHARS_PER_A4 = 25
 _A4_AREA = 595.0 * 842.0
 # ...as is one where more than this share of the characters are unmapped or control codes.
 _MAX_BAD_SHARE = 0.3
+# Below this share of letters and digits among its printable characters, a text layer is garbage.
+_MIN_ALNUM_SHARE = 0.4
 # A page with fewer characters than this, over an image covering more than this share, is a scan.
 _FEW_CHARS = 200
 _SCAN_IMAGE_SHARE = 0.6
@@ -180,8 +192,10 @@ def _char_codes(text_page: pdfium.PdfTextPage) -> list[int]:
 
 
 def _count_chars(codes: list[int]) -> tuple[int, int]:
-    """(printable, bad) characters; bad = control codes, U+FFFD and private-use (unmapped glyphs)."""
-    printable = bad = 0
+    """(printable, bad) characters. Bad: control codes, U+FFFD and private-use code points (glyphs
+    without a Unicode mapping), and the symbols of a text layer that is mostly not letters or digits
+    (fonts without a ToUnicode map often come out as runs of punctuation)."""
+    printable = bad = alphanumeric = 0
     for code in codes:
         if code in _SEPARATORS:
             continue
@@ -189,6 +203,9 @@ def _count_chars(codes: list[int]) -> tuple[int, int]:
             bad += 1
         else:
             printable += 1
+            alphanumeric += chr(code).isalnum()
+    if printable and alphanumeric < _MIN_ALNUM_SHARE * printable:
+        return alphanumeric, bad + printable - alphanumeric
     return printable, bad
 
 
@@ -225,7 +242,7 @@ def _words(text_page: pdfium.PdfTextPage, codes: list[int], to_display: Any) -> 
             bottom = min(bottom, rect.bottom)
         else:
             left, bottom, right, top = rect.left, rect.bottom, rect.right, rect.top
-        chars.append(chr(code))
+        chars.append(_LIGATURES.get(code) or chr(code))
     if chars:
         words.append(Word("".join(chars), to_display(left, bottom, right, top)))
     return words
