@@ -143,7 +143,8 @@ class Job(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     worker_id: Mapped[str | None] = mapped_column(String(100))
     progress: Mapped[int] = mapped_column(Integer, default=0)
-    # A queued job is not claimed before this time: the backoff of a retry after a transient error.
+    # A queued job is not claimed before this time (the backoff of a retry after a transient error);
+    # the reaper also stamps it when it re-sends a message, so it re-sends at most once per period.
     available_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Outcome.
     error_code: Mapped[str | None] = mapped_column(String(50))
