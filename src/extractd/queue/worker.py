@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from extractd.config import Settings
 from extractd.domain.errors import ExtractdError, ExtractionFailed, TransientError
@@ -37,10 +37,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Faults worth another attempt: the database or the blob store was briefly unreachable.
+# Faults worth another attempt: the database or the blob store was briefly unreachable. (Not every
+# DBAPIError: an IntegrityError, say, will not go away by trying again.)
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OperationalError,
-    DBAPIError,
+    InterfaceError,
     BlobStoreError,
     TransientError,
 )
