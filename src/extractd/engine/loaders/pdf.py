@@ -24,6 +24,7 @@ import pypdfium2.raw as pdfium_c
 from extractd.domain.errors import CorruptFile, InvalidPassword, PasswordRequired
 from extractd.engine.layout import build_lines
 from extractd.engine.loaders.base import LoadContext, check_page_count
+from extractd.engine.ocr import MAX_LONG_SIDE, ocr_image
 from extractd.engine.sniff import is_einvoice_xml
 from extractd.engine.types import BBox, EngineOptions, LoadedFile, Page, Word
 
@@ -59,8 +60,8 @@ _FEW_CHARS = 200
 _SCAN_IMAGE_SHARE = 0.6
 # Without a usable text layer, this many vector paths suggest outlined text worth OCR'ing.
 _MIN_PATHS_FOR_OCR = 50
-# Renders for OCR are capped at this long side; C's OCR reduces further, and big pages need no more.
-_MAX_RENDER_SIDE = 2500
+# Renders for OCR are capped at the OCR's working size: rendering bigger would only be scaled down.
+_MAX_RENDER_SIDE = MAX_LONG_SIDE
 
 
 @contextmanager
@@ -113,7 +114,6 @@ def _load_page(document: pdfium.PdfDocument, index: int, options: EngineOptions)
     if text_page is not None:
         return text_page
     assert image is not None
-    from extractd.engine.ocr import ocr_image
 
     bitmap, scale = image
     return ocr_image(bitmap, index + 1, scale)
