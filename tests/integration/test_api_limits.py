@@ -45,16 +45,22 @@ async def test_the_limit_is_shared_by_api_processes(make_api: Any, invoice_pdf: 
     api = make_api(private=True, poll_rate=6)
     # A second app instance on the same database stands for a second API process.
     second_app = create_app(api.settings)
-    job_id = await _queued_job(api, invoice_pdf)
     first = api.client()
     second = Api(settings=api.settings, app=second_app, key=api.key).client()
     try:
-        codes = []
-        # Start at the beginning of a one-second window, so all ten polls fall into the same window.
-        await asyncio.sleep(1 - time.time() % 1 + 0.01)
-        for index in range(10):
-            client = first if index % 2 == 0 else second
-            codes.append((await client.get(f"{JOBS}/{job_id}", headers=api.auth())).status_code)
+        # Ten polls must fall into one one-second window; on a busy machine an attempt may not.
+        for _ in range(5):
+            job_id = await _queued_job(api, invoice_pdf)
+            await asyncio.sleep(1 - time.time() % 1 + 0.01)
+            window = int(time.time())
+            codes = []
+            for index in range(10):
+                client = first if index % 2 == 0 else second
+                codes.append((await client.get(f"{JOBS}/{job_id}", headers=api.auth())).status_code)
+            if int(time.time()) == window:
+                break
+        else:
+            pytest.fail("the machine was too busy to poll ten times within one second")
     finally:
         await second.aclose()
         second_app.state.context.sessions.kw["bind"].dispose()

@@ -93,6 +93,8 @@ def _stored_versions(api: Api, name: str) -> list[int]:
         ({"name": "x", "fields": [{"name": "a", "pattern": "("}]}, "pattern"),
         ({"name": "x", "fields": [{"name": "a", "colour": "red"}]}, "colour"),
         ({"fields": [{"name": "a"}]}, "name"),
+        ({"name": "x", "fields": [{"name": "a", "required": 0}]}, "required"),
+        ({"name": "x", "fields": [{"name": "a", "labels": "Total"}]}, "labels"),
         (["not", "an", "object"], "template"),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,8 +49,9 @@ class FilterView:
 
 
 def parse_filter(data: Any) -> FilterIn:
+    # Strict JSON validation: `extract: 0` or `"true"` are type errors, not booleans.
     try:
-        return FilterIn.model_validate(data)
+        return FilterIn.model_validate_json(json.dumps(data), strict=True)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'filter'}: {err['msg']}" for err in exc.errors()

@@ -6,10 +6,12 @@ engine will run with.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from extractd.domain.errors import BuiltinTemplateReadOnly, InvalidTemplate, TemplateExists, TemplateNotFound
@@ -32,6 +34,19 @@ def _builtins() -> dict[str, Template]:
     from extractd.engine.fields import builtin_templates
 
     return builtin_templates()
+
+
+def parse_strict(data: Any) -> Template:
+    """parse_template's checks and messages, plus JSON types taken strictly (`required: 0` is an error)."""
+    template = parse_template(data)
+    try:
+        Template.model_validate_json(json.dumps(data), strict=True)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'template'}: {err['msg']}" for err in exc.errors()
+        )
+        raise InvalidTemplate(f"Invalid template: {problems}") from exc
+    return template
 
 
 def _builtin_view(template: Template) -> TemplateView:
@@ -62,7 +77,7 @@ def exists(session: Session, environment_id: str, name: str) -> bool:
 
 
 def create_template(session: Session, environment_id: str, data: Any) -> TemplateView:
-    template = parse_template(data)
+    template = parse_strict(data)
     if template.name in _builtins():
         raise BuiltinTemplateReadOnly(f"{template.name!r} is a built-in template; choose another name.")
     if template_rows.get_by_name(session, environment_id, template.name) is not None:
@@ -80,7 +95,7 @@ def update_template(session: Session, environment_id: str, name: str, data: Any)
         raise TemplateNotFound(f"No template named {name!r}.")
     if isinstance(data, dict) and "name" not in data:
         data = {**data, "name": name}
-    template = parse_template(data)
+    template = parse_strict(data)
     if template.name != name:
         raise InvalidTemplate("The template's name cannot change; create a new template instead.")
     row = template_rows.add_version(session, row, template.to_json())
