@@ -130,3 +130,8 @@ def test_rounded_total_labels() -> None:
     rows = ["SHOP", "TOTAL SALES (INCLUSIVE GST) RM 72.74", "ROUNDING RM 72.75", "CASH RM 100.00"]
     rows.append("CHANGE RM 27.25")
     assert best(Concept.GRAND_TOTAL, rows) == Decimal("72.75")
+
+
+def test_title_words_inside_other_words_do_not_disqualify_a_name() -> None:
+    rows = ["TAX INVOICE", "STELLA HOTEL SUPPLIES TRADING", "NO 3, JALAN BUNGA", "TEL 03-1234 5678"]
+    assert best(Concept.SELLER_NAME, rows, tall_rows=0) == "STELLA HOTEL SUPPLIES TRADING"

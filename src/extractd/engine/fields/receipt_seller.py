@@ -29,6 +29,7 @@ _NOT_NAME = (
     "INVOICE", "RECEIPT", "WELCOME", "THANK", "TEL", "FAX", "PHONE", "GST", "DATE", "CASHIER", "TABLE",
     "COPY", "BILL", "ORDER", "SLIP", "CHECK", "MEMBER", "OFFICIAL", "SIMPLIFIED",
 )  # fmt: skip
+_NOT_NAME_GLUED = ("TAXINVOICE", "INVOICE", "RECEIPT", "WELCOME", "THANKYOU", "CASHIER")
 # Lines that end the address block: contact details, tax ids, document data.
 _ADDRESS_STOP = (
     "TEL", "FAX", "PHONE", "HP", "GST", "EMAIL", "MAIL", "WWW", "HTTP", "INVOICE", "RECEIPT", "DATE",
@@ -179,6 +180,13 @@ def _without_forms(letters: str) -> str:
     return letters
 
 
+def _is_not_name(text: str) -> bool:
+    """A document title, greeting or data line: one of its words is a _NOT_NAME word, or (for OCR that
+    dropped the spaces) its letters contain one of the long, unambiguous ones."""
+    words = set(re.findall(r"[A-Z]+", text.upper()))
+    return bool(words & set(_NOT_NAME)) or has_any(letters_of(text), _NOT_NAME_GLUED)
+
+
 def _name_text(line: ReceiptLine) -> str:
     """The name a header line would give: registration numbers and an owner label taken off."""
     text = _strip_registration(line.text)
@@ -193,7 +201,7 @@ def _name_score(line: ReceiptLine, rank: int, tallest: float) -> float:
     """How much a header line looks like the merchant's name (higher is more)."""
     text = _name_text(line)
     letters = letters_of(text)
-    if len(letters) < 3 or has_any(letters, _NOT_NAME) or _PHONE.search(text):
+    if len(letters) < 3 or _is_not_name(text) or _PHONE.search(text):
         return 0.0
     letter_share = len(letters) / max(len(text.replace(" ", "")), 1)
     score = 1.0 + letter_share - 0.25 * rank
@@ -229,7 +237,7 @@ def _name_span(header: Sequence[ReceiptLine], start: int, scores: Sequence[float
         if (
             _ends_with_form(following_letters)
             and len(_without_forms(following_letters)) <= 4
-            and not has_any(following.letters, _NOT_NAME)
+            and not _is_not_name(following.text)
         ):
             return [first, following]
     return [first]
