@@ -91,18 +91,22 @@ def _total_label_weight(letters: str) -> float:
     return _WEIGHT_TOTAL_LABEL if "TOTAL" in letters else _WEIGHT_TOTAL_LABEL / 2
 
 
+def _rounding_evidence(line: ReceiptLine, last_total: Decimal | None, evidence: dict[Decimal, _Evidence]) -> None:
+    adjustment = line.amounts[-1]
+    if abs(adjustment) >= _MAX_ROUNDING:
+        evidence[adjustment].add(_WEIGHT_ROUNDED, "rounded", line)  # `Rounding 72.75`: the rounded total
+    elif last_total is not None:
+        # The total after rounding, computed: it may not be printed, or be misread.
+        evidence[last_total + adjustment].add(_WEIGHT_AFTER_ROUNDING, "rounded", line)
+
+
 def _labelled_totals(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evidence]) -> None:
     rounding_seen = False
     last_total: Decimal | None = None
     for position, line in enumerate(lines):
         if has_any(line.letters, _ROUNDING) and line.amounts and "TOTAL" not in line.letters:
             rounding_seen = True
-            amount = line.amounts[-1]
-            if abs(amount) >= _MAX_ROUNDING:
-                evidence[amount].add(_WEIGHT_ROUNDED, "rounded", line)  # `Rounding 72.75`: the rounded total
-            elif last_total is not None:
-                # The total after rounding, computed: it may not be printed, or be misread.
-                evidence[last_total + amount].add(_WEIGHT_AFTER_ROUNDING, "rounded", line)
+            _rounding_evidence(line, last_total, evidence)
         weight = _total_label_weight(line.letters)
         amount = _amount_of(lines, position) if weight else None
         if amount is None or amount == 0:
