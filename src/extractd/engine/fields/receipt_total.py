@@ -91,7 +91,9 @@ def _total_label_weight(letters: str) -> float:
     return _WEIGHT_TOTAL_LABEL if "TOTAL" in letters else _WEIGHT_TOTAL_LABEL / 2
 
 
-def _rounding_evidence(line: ReceiptLine, last_total: Decimal | None, evidence: dict[Decimal, _Evidence]) -> None:
+def _rounding_evidence(
+    line: ReceiptLine, last_total: Decimal | None, evidence: dict[Decimal, _Evidence]
+) -> None:
     adjustment = line.amounts[-1]
     if abs(adjustment) >= _MAX_ROUNDING:
         evidence[adjustment].add(_WEIGHT_ROUNDED, "rounded", line)  # `Rounding 72.75`: the rounded total
