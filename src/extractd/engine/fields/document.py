@@ -210,6 +210,7 @@ def cell_above(cells: Sequence[Cell], cell: Cell) -> Cell | None:
         if other.ref.page != cell.ref.page or other.bbox[1] >= cell.bbox[1] - 1:
             continue
         aligned = abs(other.bbox[0] - cell.bbox[0]) <= max(6.0, 0.8 * cell.height)
-        if aligned and cell.bbox[1] - other.bbox[3] <= 1.6 * max(other.height, 1.0):
+        same_size = abs(other.height - cell.height) <= 0.3 * max(other.height, cell.height)
+        if aligned and same_size and cell.bbox[1] - other.bbox[3] <= 1.6 * max(other.height, 1.0):
             best = other
     return best

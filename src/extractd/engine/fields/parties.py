@@ -174,9 +174,35 @@ def buyer_candidates(doc: DocView, *, address: bool) -> list[Candidate]:
 def seller_candidates(doc: DocView, *, address: bool) -> list[Candidate]:
     cells = cells_of(doc)
     found = _labelled(doc, cells, SELLER_LABELS, address)
+    legal = _legal_form_candidates(doc, cells)
+    senders = _sender_line_candidates(doc, cells)
     if not address:
-        found.extend(_legal_form_candidates(doc, cells))
-        found.extend(_sender_line_candidates(doc, cells))
+        return [*found, *legal, *senders]
+    for candidate in senders:
+        parts = _sender_parts(candidate.text)[1:]
+        text = " ".join(parts)
+        found.append(
+            Candidate(text, 0.8 * candidate.score, candidate.page, candidate.bbox, text, candidate.rule)
+        )
+    found.extend(_address_under_names(cells, legal))
+    return found
+
+
+def _address_under_names(cells: Sequence[Cell], names: Sequence[Candidate]) -> list[Candidate]:
+    """The address printed under a company name: the lines of its block down to the postal-code line."""
+    found: list[Candidate] = []
+    by_box = {c.bbox: c for c in cells}
+    for candidate in names:
+        cell = by_box.get(candidate.bbox) if candidate.bbox else None
+        if cell is None:
+            continue
+        block = [c.text for c in column_below(cells, cell, limit=4)]
+        postal = [i for i, text in enumerate(block) if _POSTAL.search(text)]
+        if postal and not any(_NOT_A_NAME.search(t) for t in block[: postal[-1] + 1]):
+            text = " ".join(block[: postal[-1] + 1])
+            found.append(
+                Candidate(text, 0.85 * candidate.score, cell.ref.page, cell.bbox, text, candidate.rule)
+            )
     return found
 
 
@@ -253,7 +279,7 @@ def _window_blocks(doc: DocView, cells: Sequence[Cell]) -> list[tuple[list[Cell]
     blocks: list[tuple[list[Cell], float]] = []
     taken: set[int] = set()
     for cell in cells:
-        if cell.ref.page != first_page or id(cell) in taken or not 0.05 < doc.relative_y(cell.ref) < 0.45:
+        if cell.ref.page != first_page or id(cell) in taken or not 0.09 < doc.relative_y(cell.ref) < 0.45:
             continue
         if _is_sender_line(cell):
             continue

@@ -69,6 +69,11 @@ COLUMN_TITLES: dict[str, tuple[str, ...]] = {
         "E-Preis",
         "Preis",
         "Stückpreis",
+        "Nettopreis",
+        "VK-Preis",
+        "Prijs per stuk",
+        "Prix HT",
+        "Unit price excl. VAT",
         "Prix unitaire",
         "Prix",
         "PU",
@@ -86,6 +91,15 @@ COLUMN_TITLES: dict[str, tuple[str, ...]] = {
         "Gesamtpreis",
         "Summe",
         "Montant",
+        "Nettobetrag",
+        "Zeilenbetrag",
+        "Positionsbetrag",
+        "Nettowert",
+        "Prijs incl. BTW",
+        "Line amount",
+        "Montant HT",
+        "Prix total",
+        "Entgelt",
         "Total HT",
         "Bedrag",
         "Totaal",
@@ -103,7 +117,7 @@ _ROLE_PATTERNS = {
 }
 _TABLE_END = re.compile(
     r"^(sub\s?total|total|summe|gesamt|zwischensumme|netto|nettobetrag|montant|sous.total|totaal|subtotaal|"
-    r"amount due|balance|tax|vat|mwst|tva|btw)\b",
+    r"amount due|balance|tax|taxe|taxes|vat|mwst|tva|btw)\b",
     re.I,
 )
 _NUMERIC = frozenset({FieldType.MONEY, FieldType.DECIMAL, FieldType.INTEGER})
@@ -183,9 +197,17 @@ def _assign(words: Sequence[Word], columns: Sequence[Column]) -> dict[str, list[
     return cells
 
 
-def _is_item_line(cells: dict[str, list[Word]], columns: Sequence[Column]) -> bool:
-    numeric = [c for c in columns if c.field.type in _NUMERIC]
-    return any(find_amounts(" ".join(w.text for w in cells.get(c.field.name, []))) for c in numeric)
+def _numeric_columns(cells: dict[str, list[Word]], columns: Sequence[Column], doc: DocView) -> set[str]:
+    """The numeric columns in which this line has a value of the column's type (a "19 %" is no amount)."""
+    found: set[str] = set()
+    for column in columns:
+        text = " ".join(w.text for w in cells.get(column.field.name, []))
+        if column.field.type in _NUMERIC and text and read_value(column.field, text, doc) is not None:
+            found.add(column.field.name)
+    return found
+
+
+_KEY_NUMBER = re.compile(r"^[^\d:]{2,40}:\s*[-\d.,\s€$£%]+$")
 
 
 def _row_lines(doc: DocView, header: LineRef) -> list[LineRef]:
@@ -195,7 +217,10 @@ def _row_lines(doc: DocView, header: LineRef) -> list[LineRef]:
         if ref.page != header.page:
             break
         gap = ref.bbox[1] - previous.bbox[3]
-        if _TABLE_END.match(ref.text.strip()) or gap > 4 * max(previous.bbox[3] - previous.bbox[1], 6.0):
+        totals_line = _TABLE_END.match(ref.text.strip()) and find_amounts(ref.text)
+        height = ref.bbox[3] - ref.bbox[1]
+        smaller = height < 0.75 * (header.bbox[3] - header.bbox[1])  # a footer in small print
+        if totals_line or smaller or gap > 4 * max(previous.bbox[3] - previous.bbox[1], 6.0):
             break
         rows.append(ref)
         previous = ref
@@ -217,23 +242,30 @@ def extract_rows(doc: DocView, field: TemplateField) -> tuple[list[dict[str, Any
         return [], None
     ref, columns = header
     texts: list[dict[str, str]] = []
+    filled: list[set[str]] = []  # numeric columns each row already has
     for line in _row_lines(doc, ref):
         cells = _assign(line.words, columns)
         joined = {name: " ".join(w.text for w in words) for name, words in cells.items()}
-        if _is_item_line(cells, columns) or not texts:
-            if _is_item_line(cells, columns):
-                texts.append(joined)
-        else:
-            _continue_row(texts[-1], joined, columns)
+        numbers = set() if _KEY_NUMBER.match(line.text) else _numeric_columns(cells, columns, doc)
+        if numbers and (not texts or numbers & filled[-1]):
+            texts.append(joined)
+            filled.append(numbers)
+        elif texts:
+            # no numbers, or numbers only in columns the row still lacks: the row continues here
+            _continue_row(texts[-1], joined, columns, numbers)
+            filled[-1] |= numbers
     return [_read_row(t, field.fields, doc) for t in texts], ref
 
 
-def _continue_row(row: dict[str, str], more: dict[str, str], columns: Sequence[Column]) -> None:
-    """A line with no numbers adds its text to the previous row's text columns."""
+def _continue_row(
+    row: dict[str, str], more: dict[str, str], columns: Sequence[Column], numbers: set[str]
+) -> None:
+    """A continuation line adds its text to the row's text columns and fills its missing numbers."""
     for column in columns:
         extra = more.get(column.field.name, "")
-        if extra and column.field.type not in _NUMERIC:
-            row[column.field.name] = (row.get(column.field.name, "") + " " + extra).strip()
+        name = column.field.name
+        if extra and (column.field.type not in _NUMERIC or name in numbers):
+            row[name] = extra if name in numbers else (row.get(name, "") + " " + extra).strip()
 
 
 def rows_total(rows: Sequence[dict[str, Any]], field: TemplateField) -> Decimal | None:
