@@ -215,3 +215,44 @@ def test_english_invoice_month_names_and_bill_to() -> None:
     assert values["customer_name"].value == "Blue Lake Labs Limited"
     assert values["total_amount"].value == 4.11
     assert values["currency"].value == "USD"
+
+
+def test_seller_and_buyer_blocks_under_party_labels() -> None:
+    doc = page(
+        [
+            (70, 60, "Handelsrechnung (380) Nr. 471102 vom 05.03.2018"),
+            (70, 160, "Verkäufer"),
+            (70, 178, "Nummer:"), (260, 178, "549910"),
+            (70, 196, "Name:"), (260, 196, "Lieferant GmbH"),
+            (70, 214, "Anschrift:"), (260, 214, "Lieferantenstraße 20"),
+            (260, 232, "DE 80333 München"),
+            (70, 300, "Käufer/Leistungsempfänger"),
+            (70, 318, "Nummer:"), (260, 318, "GE2020211"),
+            (70, 336, "Name:"), (260, 336, "Kunden AG Mitte"),
+        ]
+    )  # fmt: skip
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert values["invoice_number"].value == "471102"
+    assert values["invoice_date"].value == "2018-03-05"
+    assert values["vendor_name"].value == "Lieferant GmbH"
+    assert values["customer_name"].value == "Kunden AG Mitte"
+
+
+def test_letterhead_company_and_its_address() -> None:
+    doc = page(
+        [
+            (45, 43, "FACTUUR."), (445, 43, "Coolblue B.V."),
+            (445, 57, "Weena 664"),
+            (445, 71, "3012 CN Rotterdam"),
+            (45, 110, "Pino Bluebird"),
+            (45, 124, "Sessamestreet 32"),
+            (45, 138, "1025 RX Amsterdam"),
+            (45, 170, "Factuurnummer: 993548900"),
+        ]
+    )  # fmt: skip
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert values["vendor_name"].value == "Coolblue B.V."
+    assert values["vendor_address"].value == "Weena 664 3012 CN Rotterdam"
+    assert values["customer_name"].value == "Pino Bluebird"
+    assert values["customer_address"].value == "Sessamestreet 32 1025 RX Amsterdam"
+    assert values["invoice_number"].value == "993548900"

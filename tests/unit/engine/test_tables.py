@@ -91,3 +91,27 @@ def test_no_table_means_no_rows() -> None:
     values = extract_fields([page([(50, 50, "Just a letter, no table.")])], builtin_templates()["invoice"])
     assert values["line_items"].value is None
     assert values["line_items"].confidence == 0.0
+
+
+def test_a_row_continues_onto_the_line_that_carries_its_amount() -> None:
+    split_rows = page(
+        [
+            (50, 200, "Pos"), (150, 200, "Beschreibung"), (340, 200, "Nettopreis"), (400, 200, "Menge"),
+            (440, 200, "Steuersatz"), (500, 200, "Nettobetrag"),
+            (50, 215, "1"), (150, 215, "Trennblätter A4"), (350, 215, "9,9000"), (405, 215, "20"),
+            (455, 215, "19 %"),
+            (120, 227, "4012345001235"), (512, 227, "198,00"),
+            (150, 239, "Bruttopreis : 9,9000"),
+            (50, 255, "2"), (150, 255, "Joghurt Banane"), (350, 255, "5,5000"), (405, 255, "50"),
+            (460, 255, "7 %"),
+            (120, 267, "4000050986428"), (512, 267, "275,00"),
+            (300, 300, "Summe netto"), (512, 300, "473,00"),
+        ]
+    )  # fmt: skip
+    field = builtin_templates()["invoice"].fields[-1]
+    rows, _ = extract_rows(DocView([split_rows]), field)
+    assert [(str(r["quantity"]), str(r["unit_price"]), str(r["amount"])) for r in rows] == [
+        ("20", "9.9000", "198.00"),
+        ("50", "5.5000", "275.00"),
+    ]
+    assert rows[0]["description"].startswith("1 Trennblätter A4")
