@@ -266,3 +266,13 @@ async def test_response_is_json_even_for_json_body_with_unicode(api: Api, invoic
         assert document.filename == "Rechnung €.pdf"
         assert document.content_type == "application/pdf"
     assert json.loads(response.text)["success"] is True
+
+
+async def test_storage_failure_is_a_retryable_503(make_api: Any, invoice_pdf: bytes) -> None:
+    api = make_api(private=True)
+    # The blob folder's place is taken by a file: every write under it fails, as a full disk would.
+    api.settings.blob_dir.write_bytes(b"not a folder")
+    response = await _multipart(api, invoice_pdf, templateName="invoice")
+    _error(response, 503, "TRANSIENT_ERROR")
+    with api.app.state.context.sessions() as session:
+        assert session.query(Job).count() == 0

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -147,6 +148,14 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # A locked or unreachable database is temporary: tell the client to retry instead of failing hard.
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    response = error_response(errors.TransientError("The database is busy or unreachable; retry shortly."))
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(error_body("INTERNAL_ERROR", "An unexpected error occurred."), status_code=500)
@@ -156,4 +165,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.ExtractdError, _on_extractd_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(OperationalError, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)

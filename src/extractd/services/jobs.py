@@ -20,6 +20,7 @@ from extractd.domain.errors import (
     ReviewRequired,
     SyncCapacity,
     SyncTimeout,
+    TransientError,
     ValidationFailed,
 )
 from extractd.domain.jobs import JobStatus
@@ -27,6 +28,7 @@ from extractd.engine.sniff import sniff_type
 from extractd.services import filters, templates
 from extractd.services.context import ServiceContext
 from extractd.services.webhook_coverage import ensure_webhook_coverage
+from extractd.store.blobs import BlobStoreError
 from extractd.store.db import transaction
 from extractd.store.models import Document, Job
 from extractd.store.repositories import (
@@ -121,7 +123,10 @@ def create_job(
         )
         _pin_definitions(ctx, session, environment_id, job, request)
         # Bytes first: a job row must never point at a blob that is not there.
-        ctx.blobs.put(blob_key, upload.content)
+        try:
+            ctx.blobs.put(blob_key, upload.content)
+        except BlobStoreError as exc:
+            raise TransientError("The document could not be stored; retry shortly.") from exc
         DocumentsRepository(session).add(
             Document(
                 id=document_id,
