@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 import pypdfium2 as pdfium
 import pytest
@@ -12,6 +13,7 @@ from extractd.domain.errors import (
     CorruptFile,
     DocumentTooLarge,
     EmptyFile,
+    ExtractdError,
     InvalidPassword,
     PasswordRequired,
     UnsupportedType,
@@ -229,3 +231,33 @@ def test_a_text_layer_of_mostly_symbols_is_garbage_and_ignored() -> None:
     # What a font without a Unicode map often yields: runs of punctuation instead of words.
     garbage = make_pdf([["!#$% &'() *+,- ./:; <=>? @[]^ {|}~ !#$% &'() *+,- ./:;"]])
     assert load(garbage, EngineOptions()).pages[0].lines == ()
+
+
+def _damaged(seed: bytes, rng: random.Random) -> bytes:
+    data = bytearray(seed)
+    if rng.random() < 0.5:
+        return bytes(data[: rng.randrange(8, max(9, len(data) // 2))])
+    for _ in range(rng.randint(1, 12)):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx", "xml", "png", "jpeg", "tiff"])
+def test_damaged_files_fail_only_with_our_errors(kind: str) -> None:
+    seeds = {
+        "pdf": lambda: attach_file(make_pdf([["Invoice 1", "Total 5.00"]]), "factur-x.xml", CII_INVOICE),
+        "docx": lambda: make_docx(["a", "b"], [["x", "y"]]),
+        "xml": lambda: CII_INVOICE,
+        "png": lambda: make_image(["hi"], size=(120, 60)),
+        "jpeg": lambda: make_image(["hi"], size=(120, 60), fmt="JPEG"),
+        "tiff": lambda: make_image(["hi"], size=(120, 60), fmt="TIFF"),
+    }
+    seed, rng = seeds[kind](), random.Random(kind)
+    codes = set()
+    for _ in range(25 if kind in ("pdf", "docx", "xml") else 5):
+        # Any of our errors (or a successful load) is fine; a library's own exception escaping fails.
+        try:
+            load(_damaged(seed, rng), EngineOptions())
+        except ExtractdError as error:
+            codes.add(error.code)
+    assert codes & {"CORRUPT_FILE", "UNSUPPORTED_TYPE"}

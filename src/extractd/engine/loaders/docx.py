@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,16 @@ from extractd.engine.loaders.base import LoadContext, check_page_count
 from extractd.engine.loaders.text import paginate
 from extractd.engine.types import LoadedFile
 
+# What a damaged DOCX raises from its zip, deflate and XML layers.
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    NotImplementedError,  # zipfile: an unknown compression method
+    etree.XMLSyntaxError,
+)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -32,7 +43,7 @@ class DocxLoader:
         try:
             document = docx.Document(io.BytesIO(content))
             rows = list(_rows(document))
-        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        except (PackageNotFoundError, *_DAMAGED) as exc:
             raise CorruptFile(f"The Word document cannot be read: {exc}") from exc
         pages = paginate(rows, "docx")
         check_page_count(len(pages), context.options)

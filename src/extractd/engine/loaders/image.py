@@ -9,6 +9,7 @@ JPEGs are reduced while decoding (`Image.draft`), which is cheaper still.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from collections.abc import Iterator
 
@@ -21,6 +22,19 @@ from extractd.engine.types import EngineOptions, LoadedFile
 
 # The OCR's own working size: reducing straight to it here saves a second resampling there.
 MAX_OCR_SIDE = MAX_LONG_SIDE
+# What Pillow raises on damaged files: its plugins use many exception types for malformed headers.
+_DAMAGED = (
+    UnidentifiedImageError,
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    TypeError,
+    KeyError,
+    IndexError,
+    struct.error,
+    ZeroDivisionError,
+)
 # Points per inch; page coordinates are in points, like a PDF's.
 _POINTS = 72.0
 # Assumed resolution when an image does not state a plausible one.
@@ -33,7 +47,7 @@ class ImageLoader:
     def load(self, content: bytes, context: LoadContext) -> LoadedFile:
         pages = []
         with open_image(content) as image:
-            total = getattr(image, "n_frames", 1)
+            total = frame_count(image)
             check_page_count(total, context.options)
             for index, frame in enumerate(upright_frames(image, context.options)):
                 prepared, scale = prepare_for_ocr(frame)
@@ -50,7 +64,15 @@ def open_image(content: bytes) -> Image.Image:
             return Image.open(io.BytesIO(content))
     except Image.DecompressionBombError as exc:
         raise DocumentTooLarge(f"The image is too large: {exc}") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except _DAMAGED as exc:
+        raise CorruptFile(f"The image cannot be read: {exc}") from exc
+
+
+def frame_count(image: Image.Image) -> int:
+    """Pages in the image (TIFF frames); counting walks the file, so damage can show up here."""
+    try:
+        return int(getattr(image, "n_frames", 1))
+    except _DAMAGED as exc:
         raise CorruptFile(f"The image cannot be read: {exc}") from exc
 
 
@@ -71,7 +93,7 @@ def upright_frames(image: Image.Image, options: EngineOptions) -> Iterator[Image
             yield upright
     except Image.DecompressionBombError as exc:
         raise DocumentTooLarge(f"The image is too large: {exc}") from exc
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+    except _DAMAGED as exc:
         raise CorruptFile(f"The image cannot be decoded: {exc}") from exc
 
 
