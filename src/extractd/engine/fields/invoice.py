@@ -120,7 +120,40 @@ def date_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
                 break
     if concept is Concept.ISSUE_DATE:
         found.extend(_first_dates(doc))
+    else:
+        found.extend(_due_sentence_dates(doc))
     return found
+
+
+_DUE_SENTENCE = re.compile(
+    r"(zahlbar|fällig|payable|payment due|due|à payer|a payer|paiement|te betalen|betalen|betaling)"
+    r"(?P<between>[^\n]{0,60}?)\b(bis|by|until|before|on|avant|le|voor|vóór|op|uiterlijk)\b",
+    re.I,
+)
+_DISCOUNT = re.compile(r"skonto|discount|escompte|korting|rabatt", re.I)
+
+
+def _due_sentence_dates(doc: DocView) -> list[Candidate]:
+    """Payment terms in a sentence: "Zahlbar innerhalb 30 Tagen netto bis 04.04.2018"."""
+    for ref in doc.lines:
+        for match in _DUE_SENTENCE.finditer(ref.text):
+            if _DISCOUNT.search(match.group("between")):
+                continue
+            dates = find_dates(ref.text[match.end() : match.end() + 20], day_first=doc.day_first)
+            if dates and dates[0][1] <= 3:
+                spot = Spot(ref.text, ref, ref.words, "pattern", 1.0)
+                return [_candidate(dates[0][0], spot, 1.5)]
+        dates = find_dates(ref.text, day_first=doc.day_first)
+        sentence = " ".join([ref.text, *(r.text for r in doc.below(ref, limit=1))])
+        if dates and _DEBIT.search(sentence):  # a direct debit is collected on the due date
+            spot = Spot(ref.text, ref, ref.words, "pattern", 1.0)
+            return [_candidate(dates[0][0], spot, 1.2)]
+    return []
+
+
+_DEBIT = re.compile(
+    r"lastschrift|eingezogen|abgebucht|direct debit|will be debited|prélev|incasso|afgeschreven", re.I
+)
 
 
 def _first_dates(doc: DocView) -> list[Candidate]:
