@@ -52,14 +52,18 @@ _TILL_WORDS = re.compile(
     r"cashier|change|cash|kembali|tunai|rounding|thank you|terima kasih|bargeld|rückgeld|espèces|wisselgeld",
     re.I,
 )
+_INVOICE_WORDS = re.compile(r"invoice|rechnung|facture|factuur|credit note|gutschrift|avoir", re.I)
 NOT_FOUND = 0.0
 ReceiptFinder = Callable[[Concept, Sequence[Page]], list[Candidate]]
 
 
 def is_receipt(template: Template, doc: DocView) -> bool:
     """Whether to read the document as a till receipt: the template says so, or the page looks like one."""
-    if _RECEIPT_WORDS.search(words_of(template.name) + " " + template.description):
+    about = words_of(template.name) + " " + template.description
+    if _RECEIPT_WORDS.search(about):
         return True
+    if _INVOICE_WORDS.search(about):
+        return False  # the user asked for invoices: read it as one even if it looks like a till slip
     till_hits = len(_TILL_WORDS.findall(doc.text))
     return till_hits >= 3 and len(doc.pages) == 1
 
