@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 
+import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
@@ -261,3 +262,27 @@ def test_damaged_files_fail_only_with_our_errors(kind: str) -> None:
         except ExtractdError as error:
             codes.add(error.code)
     assert codes & {"CORRUPT_FILE", "UNSUPPORTED_TYPE"}
+
+
+def test_landscape_content_turned_upright_by_rotate_reads_as_words() -> None:
+    # Content drawn along +y (text matrix turned 90 degrees) on a landscape MediaBox, with /Rotate 90
+    # so viewers show it upright on a portrait page: how many generators emit wide tables.
+    document = pikepdf.new()
+    document.add_blank_page(page_size=(842, 595))
+    page = document.pages[0]
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    stream = b"BT /F1 12 Tf 0 1 -1 0 112 50 Tm (Invoice number 4711) Tj ET"
+    stream += b" BT /F1 12 Tf 0 1 -1 0 142 50 Tm (Total 99.00) Tj ET"
+    page.Contents = document.make_stream(stream)
+    page.Rotate = 90
+    out = io.BytesIO()
+    document.save(out)
+    loaded = load(out.getvalue(), EngineOptions())
+    page_out = loaded.pages[0]
+    assert (page_out.width, page_out.height) == (595, 842)
+    assert _lines(loaded) == ["Invoice number 4711", "Total 99.00"]
+    first = page_out.lines[0].words[0]
+    assert 48 <= first.bbox[0] <= 52 and first.bbox[2] - first.bbox[0] > first.bbox[3] - first.bbox[1]

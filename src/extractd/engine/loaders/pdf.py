@@ -215,37 +215,44 @@ def _usable_text(printable: int, bad: int, area: float) -> bool:
 
 
 def _words(text_page: pdfium.PdfTextPage, codes: list[int], to_display: Any) -> list[Word]:
-    """Group characters into words on separators, on wide gaps and where the baseline jumps."""
+    """Group characters into words on separators, on wide gaps and where the baseline jumps.
+
+    Gaps and baselines are compared on the displayed page, so text on a page turned by /Rotate (a
+    landscape table shown upright) groups the same way as on an unrotated one.
+    """
     rect = pdfium_c.FS_RECTF()
     rect_ref = ctypes.byref(rect)
     get_box = pdfium_c.FPDFText_GetLooseCharBox
     raw_page = text_page.raw
     words: list[Word] = []
     chars: list[str] = []
-    left = bottom = right = top = 0.0
+    x0 = y0 = x1 = y1 = 0.0
     for index, code in enumerate(codes):
         if code in _SEPARATORS or code < 32:
             if chars:
-                words.append(Word("".join(chars), to_display(left, bottom, right, top)))
+                words.append(Word("".join(chars), (x0, y0, x1, y1)))
                 chars = []
             continue
         get_box(raw_page, index, rect_ref)
+        left, top, right, bottom = to_display(rect.left, rect.bottom, rect.right, rect.top)
+        if chars and _breaks_word(left, bottom, x1, y0, y1):
+            words.append(Word("".join(chars), (x0, y0, x1, y1)))
+            chars = []
         if chars:
-            size = top - bottom
-            gap = rect.left - right
-            if gap > _WORD_GAP * size or gap < -size or abs(rect.bottom - bottom) > size / 2:
-                words.append(Word("".join(chars), to_display(left, bottom, right, top)))
-                chars = []
-        if chars:
-            right = max(right, rect.right)
-            top = max(top, rect.top)
-            bottom = min(bottom, rect.bottom)
+            x1, y0, y1 = max(x1, right), min(y0, top), max(y1, bottom)
         else:
-            left, bottom, right, top = rect.left, rect.bottom, rect.right, rect.top
+            x0, y0, x1, y1 = left, top, right, bottom
         chars.append(_LIGATURES.get(code) or chr(code))
     if chars:
-        words.append(Word("".join(chars), to_display(left, bottom, right, top)))
+        words.append(Word("".join(chars), (x0, y0, x1, y1)))
     return words
+
+
+def _breaks_word(left: float, bottom: float, word_right: float, word_top: float, word_bottom: float) -> bool:
+    """Whether a character at `left`/`bottom` (display coordinates) cannot continue the word."""
+    size = word_bottom - word_top
+    gap = left - word_right
+    return gap > _WORD_GAP * size or gap < -size or abs(bottom - word_bottom) > size / 2
 
 
 def _to_display(page: pdfium.PdfPage) -> Any:
