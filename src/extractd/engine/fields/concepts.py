@@ -241,6 +241,10 @@ def _money_concept(name: str, description: str) -> Concept | None:
 
 
 def _party_concept(text: str) -> Concept | None:
+    if _has(
+        r"\b(number|no|nr|num|id|nummer|numero|code|account|email|mail|phone|tel|fax|iban|contact)\b", text
+    ):
+        return None  # `customer_number`, `vendor_id`: an identifier of the party, not the party
     is_address = _has(_ADDRESS, text)
     if _has(_BUYER, text):
         return Concept.BUYER_ADDRESS if is_address else Concept.BUYER_NAME
