@@ -2,8 +2,8 @@
 
 Splitting looks only at evidence near the top (or bottom, for page numbers) of each page, with general
 rules in this order, the first that speaks deciding:
-1. page numbering: "Page 1 of 3" / "Seite 1 von 3" / "1/3" starts a document; "Page 2 of 3" continues
-   one, and so does any page after a page that said "k of n" with k < n;
+1. page numbering: "Page 1 of 3" / "Seite 1 von 3" / "Page 1" / a line "1/3" starts a document; "Page
+   2 of 3" continues one, and so does any page after a page that said "k of n" with k < n;
 2. the document number: a header "Invoice No. X" whose X differs from the current document's starts a
    new document, the same X continues it;
 3. a title (INVOICE, RECHNUNG, FACTURE, RECEIPT, CREDIT NOTE, ...) in the top region starts one.
@@ -46,6 +46,7 @@ _PAGE_OF = re.compile(
     r"(?:\s*(?:of|von|de|sur|/|van|di|av|z)\s*(\d{1,3}))?\b",
     re.IGNORECASE,
 )
+_BARE_PAGE_OF = re.compile(r"^\W*(\d{1,3})\s*/\s*(\d{1,3})\W*$")  # a line that is only "2/3"
 _DOC_NUMBER = re.compile(
     r"\b\w*(?:invoice|rechnung|facture|factuur|fattura|factura|receipt|beleg|gutschrift|avoir)\w*"
     r"(?:\s+note)?\s*-?\s*(?:no\.?|nr\.?|n°|nº|number|nummer|numéro|num\.?|#)?\s*[:#]?\s*"
@@ -133,7 +134,7 @@ def _page_numbering(page: Page) -> tuple[int, int | None] | None:
         y = line.bbox[1] / page.height if page.height else 0.0
         if TOP_REGION < y < 1 - BOTTOM_REGION:
             continue
-        match = _PAGE_OF.search(line.text)
+        match = _PAGE_OF.search(line.text) or _BARE_PAGE_OF.match(line.text)
         if match is None or int(match.group(1)) == 0:
             continue
         total = int(match.group(2)) if match.group(2) else None

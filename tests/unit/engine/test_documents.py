@@ -135,3 +135,8 @@ def test_keywords_are_found_inside_compound_words() -> None:
     rules = list(reversed(_rules()))  # the invoice rule is no longer first, so it must win on merit
     choice = choose_rule(_pages(["Rechnungskorrektur", "Betrag 5,00"]), rules)
     assert choice.rule.document_name == "Invoice" and "invoice" in choice.matched
+
+
+def test_a_bare_k_of_n_line_counts_as_page_numbering() -> None:
+    pages = _pages(["ACME", "1/2"], ["INVOICE", "2/2"], ["Other", "1/1"])
+    assert _groups(pages) == [[1, 2], [3]]
