@@ -256,3 +256,52 @@ def test_letterhead_company_and_its_address() -> None:
     assert values["customer_name"].value == "Pino Bluebird"
     assert values["customer_address"].value == "Sessamestreet 32 1025 RX Amsterdam"
     assert values["invoice_number"].value == "993548900"
+
+
+def test_us_invoice_month_first_dates_line_items_and_zip_address() -> None:
+    doc = page(
+        [
+            (50, 40, "Acme Widgets Inc."), (50, 54, "100 Main Street"), (50, 68, "Springfield, IL 62701"),
+            (400, 40, "INVOICE"), (400, 60, "Invoice #: 10234"), (400, 74, "Date: 03/05/2021"),
+            (400, 88, "Due Date: 04/14/2021"),
+            (50, 120, "Bill To:"), (50, 134, "Globex Corporation"), (50, 148, "42 Elm Road"),
+            (50, 162, "Shelbyville, IL 62565"),
+            (50, 220, "Description"), (300, 220, "Qty"), (380, 220, "Rate"), (480, 220, "Amount"),
+            (50, 236, "Consulting hours"), (305, 236, "10"), (380, 236, "$9.00"), (480, 236, "$90.00"),
+            (50, 250, "Travel"), (305, 250, "1"), (380, 250, "$10.00"), (480, 250, "$10.00"),
+            (380, 300, "Subtotal"), (480, 300, "$100.00"), (380, 314, "Tax (8%)"), (480, 314, "$8.00"),
+            (380, 328, "Total"), (480, 328, "$108.00"), (380, 342, "Balance Due"), (480, 342, "$108.00"),
+        ]
+    )  # fmt: skip
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert values["invoice_number"].value == "10234"
+    assert values["invoice_date"].value == "2021-03-05"  # 04/14 on the page shows dates are month first
+    assert values["due_date"].value == "2021-04-14"
+    assert values["vendor_name"].value == "Acme Widgets Inc."
+    assert values["vendor_address"].value == "100 Main Street Springfield, IL 62701"
+    assert values["customer_name"].value == "Globex Corporation"
+    assert (values["subtotal"].value, values["tax_amount"].value, values["total_amount"].value) == (
+        100.0, 8.0, 108.0,
+    )  # fmt: skip
+    assert [row["amount"] for row in values["line_items"].value] == [90.0, 10.0]
+
+
+def test_indian_tax_invoice_gstin_and_rupees() -> None:
+    doc = page(
+        [
+            (50, 40, "Sharma Traders Pvt. Ltd."), (50, 54, "GSTIN: 27AAPFU0939F1ZV"),
+            (400, 40, "Tax Invoice"), (400, 60, "Invoice No: INV/2019/0456"),
+            (400, 74, "Invoice Date: 12-03-2019"),
+            (50, 120, "Billed To"), (50, 134, "Rahul Enterprises"),
+            (380, 300, "Taxable Value"), (480, 300, "1,000.00"), (380, 314, "IGST 18%"), (480, 314, "180.00"),
+            (380, 328, "Grand Total"), (480, 328, "₹ 1,180.00"),
+        ]
+    )  # fmt: skip
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert values["invoice_number"].value == "INV/2019/0456"
+    assert values["invoice_date"].value == "2019-03-12"
+    assert values["vendor_name"].value == "Sharma Traders Pvt. Ltd."
+    assert values["vendor_tax_id"].value == "27AAPFU0939F1ZV"
+    assert values["customer_name"].value == "Rahul Enterprises"
+    assert values["currency"].value == "INR"
+    assert values["total_amount"].value == 1180.0 and values["tax_amount"].value == 180.0

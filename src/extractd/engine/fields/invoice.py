@@ -354,13 +354,18 @@ def text_after_label_candidates(doc: DocView, concept: Concept) -> list[Candidat
             )
             if value:
                 found.append(_candidate(value, spot, _prior(hit)))
-                break
+            if value or spot.rule == "label_right":
+                break  # text right of the label is its value, or the label is not this one
     return found
+
+
+# Tax numbers: VAT ids (DE123456789, NL810433941B01), GSTINs (27AAPFU0939F1ZV), numeric ones (201/113/40209).
+_TAX_ID = re.compile(r"\b((?=[0-9A-Z /.\-]*\d)[0-9A-Z]{2}[0-9A-Z .\-/]{6,16}[0-9A-Z])\b")
 
 
 def _tax_or_po(text: str, concept: Concept) -> str | None:
     if concept is Concept.SELLER_TAX_ID:
-        match = re.search(r"\b([A-Z]{2}\s?[0-9A-Z][0-9A-Z .\-/]{6,16}[0-9A-Z]|\d[\d /.\-]{6,18}\d)\b", text)
+        match = _TAX_ID.search(text)
         return re.sub(r"\s", "", match.group(1)) if match else None
     return _identifier(text)
 

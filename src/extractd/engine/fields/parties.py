@@ -40,7 +40,8 @@ LEGAL_FORM = re.compile(
 )
 _POSTAL = re.compile(
     r"\b\d{4,5}\s+[A-ZÄÖÜÉ][\w\-. ]+|\b[A-Z]{1,2}\d[\dA-Z]?\s?\d[A-Z]{2}\b"
-    r"|\d+\s*\w+\s*(str|straße|strasse|rue|avenue|road|street|laan|weg|plein|gasse|platz)",
+    r"|\d+\s*\w+\s*(str|straße|strasse|rue|avenue|road|street|laan|weg|plein|gasse|platz)"
+    r"|\b[A-Z]{2}\s+\d{5}(-\d{4})?\b|\b\d{3}\s?\d{3}\b\s*$",  # US ZIP, Indian PIN at the line end
     re.I,
 )
 _SALUTATION = re.compile(r"^(firma|attn\.?|z\.\s?hd\.?)\s+", re.I)
@@ -61,12 +62,17 @@ class BlockLine:
     value: str
 
 
+def _party_threshold(label: str) -> float:
+    """Party labels are short and look alike ("Invoice to" / "Invoice no"): only long ones may be fuzzy."""
+    return 1.0 if len(label) <= 6 else 0.95 if len(label) <= 12 else 0.88
+
+
 @lru_cache(maxsize=4096)
 def _is_party_label(text: str, labels: tuple[str, ...]) -> bool:
     targets = [compact(label) for label in labels]
     for part in re.split(r"[/&,]|\bund\b|\band\b|\bet\b|\ben\b", text):
         key = compact(part)
-        if key and any(similarity(key, t) >= (1.0 if len(t) <= 6 else 0.88) for t in targets):
+        if key and any(similarity(key, t) >= _party_threshold(t) for t in targets):
             return True
     return False
 
@@ -241,6 +247,17 @@ def _excluded_cells(doc: DocView, cells: Sequence[Cell]) -> set[int]:
     return excluded
 
 
+def _legal_form_end(text: str, match: re.Match[str]) -> int:
+    """Where a company name ends: after its legal form, and any that follow ("Pvt. Ltd.", "GmbH & Co. KG")."""
+    end = match.end()
+    for following in LEGAL_FORM.finditer(text, end):
+        if re.fullmatch(r"[\s&.,]*", text[end : following.start()]):
+            end = following.end()
+        else:
+            break
+    return end
+
+
 def _legal_form_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidate]:
     """Cells naming a company with a legal form; the issuer's is the one in the letterhead or footer."""
     excluded = _excluded_cells(doc, cells)
@@ -250,11 +267,8 @@ def _legal_form_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidat
         match = LEGAL_FORM.search(cell.text)
         if not match or id(cell) in excluded:
             continue
-        name = (
-            name_text(_sender_parts(cell.text[: match.end()])[-1])
-            if _sender_parts(cell.text[: match.end()])
-            else None
-        )
+        end = _legal_form_end(cell.text, match)
+        name = name_text(_sender_parts(cell.text[:end])[-1]) if _sender_parts(cell.text[:end]) else None
         if name is None or len(name) > 80 or len(name.split()) > 8:
             continue
         y = doc.relative_y(cell.ref)
