@@ -27,7 +27,7 @@ from extractd.domain.jobs import JobStatus
 from extractd.store.blobs import open_blob_store
 from extractd.store.db import create_db_engine, make_session_factory, transaction
 from extractd.store.migrate import upgrade_to_head
-from extractd.store.models import Document, Environment, Job, utcnow
+from extractd.store.models import Document, Environment, Job, JobResult, utcnow
 from extractd.store.repositories import DocumentsRepository, JobsRepository, document_blob_key
 
 # The `extractd` Typer app with the commands these helpers run (serve, worker) registered; loading only
@@ -280,3 +280,16 @@ def wait_for_status(settings: Settings, job_id: str, statuses: set[str], timeout
         f"job {job_id} to reach {sorted(statuses)}",
         interval=0.2,
     )
+
+
+def read_result(settings: Settings, job_id: str) -> JobResult | None:
+    """The stored result row of a job (None when there is none, or it was purged)."""
+    engine = create_db_engine(settings)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            result = session.get(JobResult, job_id)
+            if result is not None:
+                session.expunge(result)
+            return result
+    finally:
+        engine.dispose()

@@ -16,6 +16,7 @@ from tests.integration.processes import (
     ManagedProcess,
     prepare_database,
     read_job,
+    read_result,
     seed_job,
     settings_for,
     start_worker,
@@ -30,7 +31,7 @@ from extractd.queue.huey_app import make_huey
 from extractd.queue.tasks import JobQueue
 from extractd.store.blobs import open_blob_store
 from extractd.store.db import create_db_engine, make_session_factory, transaction
-from extractd.store.models import Document, Job, JobResult
+from extractd.store.models import Document, Job
 
 # Each test starts a real worker process and runs the engine: several seconds each.
 pytestmark = pytest.mark.slow
@@ -64,18 +65,6 @@ def worker(settings: Settings, tmp_path: Path) -> Iterator[ManagedProcess]:
     yield from _worker(settings, tmp_path)
 
 
-def stored_result(settings: Settings, job_id: str) -> JobResult | None:
-    engine = create_db_engine(settings)
-    try:
-        with transaction(make_session_factory(engine)) as session:
-            result = session.get(JobResult, job_id)
-            if result is not None:
-                session.expunge(result)
-            return result
-    finally:
-        engine.dispose()
-
-
 def test_dispatched_job_completes(
     settings: Settings, queue: JobQueue, worker: ManagedProcess, invoice_pdf: bytes
 ) -> None:
@@ -88,7 +77,7 @@ def test_dispatched_job_completes(
     assert job.result_expires_at is not None
     expected_expiry = job.completed_at + timedelta(seconds=settings.result_ttl)
     assert abs((job.result_expires_at - expected_expiry).total_seconds()) < 5
-    result = stored_result(settings, job_id)
+    result = read_result(settings, job_id)
     assert result is not None and result.attempt == 1
     assert result.data["originalName"] == "invoice.pdf"
     content = result.data["documents"][0]["content"]
@@ -121,7 +110,7 @@ def test_document_review_holds_a_result_with_flagged_fields(
     assert job.status == JobStatus.REVIEW_REQUIRED, (job.error_code, job.error_message)
     assert job.review_flagged_count is not None and job.review_flagged_count >= 1  # purchase_order is absent
     assert job.review_required_at is not None and job.completed_at is None
-    assert stored_result(settings, job_id) is not None
+    assert read_result(settings, job_id) is not None
 
 
 def test_a_corrupt_file_fails_with_its_code(
@@ -131,7 +120,7 @@ def test_a_corrupt_file_fails_with_its_code(
     queue.dispatch(job_id)
     job = wait_for_status(settings, job_id, FINAL, timeout=60)
     assert (job.status, job.error_code, job.attempt) == (JobStatus.FAILED, "CORRUPT_FILE", 1)
-    assert job.failed_at is not None and stored_result(settings, job_id) is None
+    assert job.failed_at is not None and read_result(settings, job_id) is None
 
 
 def test_storage_fault_is_retried_with_backoff(
@@ -183,7 +172,7 @@ def test_results_are_purged_after_their_ttl(
         worker.stop()
     assert job.status == JobStatus.COMPLETED  # the job row stays
     assert job.result_expires_at is not None and job.result_purged_at >= job.result_expires_at
-    assert stored_result(settings, job_id) is None
+    assert read_result(settings, job_id) is None
 
 
 def _blob_key(settings: Settings, job_id: str) -> str:

@@ -13,6 +13,7 @@ from tests.integration.processes import (
     ManagedProcess,
     prepare_database,
     read_job,
+    read_result,
     seed_job,
     settings_for,
     start_serve,
@@ -74,6 +75,8 @@ def test_killed_worker_job_is_finished_by_another_worker(tmp_path: Path, slow_pd
         second.stop()
     assert job.status == JobStatus.COMPLETED, (job.error_code, job.error_message)
     assert job.attempt == 2 and job.worker_id != first_worker_id
+    result = read_result(settings, job_id)
+    assert result is not None and result.attempt == 2  # written once, by the attempt that held the lease
     # Each attempt ran in exactly one worker, one after the other.
     assert f"job {job_id}: attempt 1 started" in first.logs()
     assert f"job {job_id}: attempt 1 completed" not in first.logs()
