@@ -29,6 +29,7 @@ class LineRef:
     page: int
     index: int  # position in DocView.lines
     line: Line
+    bbox: tuple[float, float, float, float]  # the line's box, computed once
 
     @property
     def text(self) -> str:
@@ -37,10 +38,6 @@ class LineRef:
     @property
     def words(self) -> tuple[Word, ...]:
         return self.line.words
-
-    @property
-    def bbox(self) -> tuple[float, float, float, float]:
-        return self.line.bbox
 
 
 class DocView:
@@ -52,9 +49,10 @@ class DocView:
         for page in self.pages:
             for line in page.lines:
                 if line.words:
-                    refs.append(LineRef(page.number, len(refs), line))
+                    refs.append(LineRef(page.number, len(refs), line, line.bbox))
         self.lines = tuple(refs)
         self.page_sizes = {page.number: (page.width or 1.0, page.height or 1.0) for page in self.pages}
+        self.sources = {page.number: page.source for page in self.pages}
         # results of pure functions of this document (cells, label hits), shared by the finders
         self.memo: dict[Any, Any] = {}
 
@@ -157,9 +155,10 @@ class Cell:
     Box, text and height are computed once: the party finders compare cells with each other a lot.
     """
 
-    __slots__ = ("bbox", "height", "ref", "text", "words")
+    __slots__ = ("bbox", "height", "order", "ref", "text", "words")
 
-    def __init__(self, ref: LineRef, words: tuple[Word, ...]) -> None:
+    def __init__(self, ref: LineRef, words: tuple[Word, ...], order: int = 0) -> None:
+        self.order = order  # position in the document's cells, which are in reading order
         self.ref = ref
         self.words = words
         self.text = " ".join(w.text for w in words)
@@ -171,7 +170,8 @@ def cells_of(doc: DocView) -> list[Cell]:
     """Every line of the document cut into cells, in reading order (computed once per document)."""
     cached = doc.memo.get("cells")
     if cached is None:
-        cached = [Cell(ref, tuple(words)) for ref in doc.lines for words in split_cells(ref.words)]
+        runs = [(ref, tuple(words)) for ref in doc.lines for words in split_cells(ref.words)]
+        cached = [Cell(ref, words, order) for order, (ref, words) in enumerate(runs)]
         doc.memo["cells"] = cached
     return list(cached)
 
@@ -204,13 +204,19 @@ def column_below(cells: Sequence[Cell], start: Cell, limit: int = 6, indent: flo
 
 
 def cell_above(cells: Sequence[Cell], cell: Cell) -> Cell | None:
-    """The cell directly above `cell` in the same column (within a line's spacing), if any."""
+    """The cell directly above `cell` in the same column (within a line's spacing), if any.
+
+    `cells` are the document's cells in reading order, so only the few lines before it are looked at.
+    """
     best: Cell | None = None
-    for other in cells:
-        if other.ref.page != cell.ref.page or other.bbox[1] >= cell.bbox[1] - 1:
+    for position in range(cell.order - 1, -1, -1):
+        other = cells[position]
+        if other.ref.page != cell.ref.page or other.bbox[3] < cell.bbox[1] - 4 * cell.height:
+            break
+        if other.bbox[1] >= cell.bbox[1] - 1:
             continue
         aligned = abs(other.bbox[0] - cell.bbox[0]) <= max(6.0, 0.8 * cell.height)
         same_size = abs(other.height - cell.height) <= 0.3 * max(other.height, cell.height)
         if aligned and same_size and cell.bbox[1] - other.bbox[3] <= 1.6 * max(other.height, 1.0):
-            best = other
+            return other
     return best

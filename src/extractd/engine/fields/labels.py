@@ -124,7 +124,7 @@ def find_labels(
     key = ("labels", label_list, tuple(ref.index for ref in chosen) if lines is not None else None)
     cached = doc.memo.get(key)
     if cached is None:
-        cached = [hit for ref in chosen if (hit := _best_in_line(ref, label_list)) is not None]
+        cached = [hit for ref in chosen if (hit := _best_in_line(doc, ref, label_list)) is not None]
         doc.memo[key] = cached
     return list(cached)
 
@@ -134,17 +134,98 @@ def _trigrams(text: str) -> frozenset[str]:
     return frozenset(text[i : i + 3] for i in range(len(text) - 2))
 
 
-def _best_in_line(ref: LineRef, labels: tuple[str, ...]) -> LabelHit | None:
-    line_compact = compact(ref.text)
+@dataclass(frozen=True, slots=True)
+class LineIndex:
+    """Every run of up to 8 words of a line, compacted, for exact label lookups in O(1)."""
+
+    spans: dict[str, tuple[int, int]]  # compacted run -> its first (start, end)
+    glued: dict[str, int]  # letters of a word that continues with digits ("total" of "Total:12,50")
+    compact: str
+    fuzzy: bool  # OCR text: also try approximate matches
+
+
+def line_index(doc: DocView, ref: LineRef) -> LineIndex:
+    key = ("line_index", ref.index)
+    cached: LineIndex | None = doc.memo.get(key)
+    if cached is None:
+        cached = _build_index(ref, fuzzy=doc.sources.get(ref.page) == "ocr")
+        doc.memo[key] = cached
+    return cached
+
+
+def _build_index(ref: LineRef, *, fuzzy: bool) -> LineIndex:
+    words = ref.words
+    spans: dict[str, tuple[int, int]] = {}
+    glued: dict[str, int] = {}
+    for start in range(len(words)):
+        joined = ""
+        for end in range(start + 1, min(len(words), start + 8) + 1):
+            if end > start + 1 and _column_break(words[end - 2], words[end - 1]):
+                break  # a label never spans a column gap ("Montant  |  Total HT")
+            joined += compact(words[end - 1].text)
+            if len(joined) > 48:
+                break
+            spans.setdefault(joined, (start, end))
+        first = compact(words[start].text)
+        for k in range(1, len(first)):
+            if first[k].isdigit() and not first[k - 1].isdigit():
+                glued.setdefault(first[:k], start)
+                break
+    return LineIndex(spans, glued, compact(ref.text), fuzzy)
+
+
+def match_label(doc: DocView, ref: LineRef, label: str) -> tuple[int, int, float] | None:
+    """Where `label` is in the line, as (start word, end word, similarity), or None.
+
+    Exact (after compaction) matches come from the line's index; approximate ones are only looked for
+    on OCR pages, where characters can be wrong (a text layer's characters are what was printed).
+    """
+    index = line_index(doc, ref)
+    target = compact(label)
+    if not target:
+        return None
+    if target in index.spans:
+        start, end = index.spans[target]
+        return start, end, 1.0
+    if target in index.glued:
+        word = index.glued[target]
+        return word, word + 1, 0.95
+    if not index.fuzzy or len(target) <= 6 or not _trigrams(target) & _trigrams(index.compact):
+        return None
+    return match_in_words(ref.words, label)
+
+
+@lru_cache(maxsize=512)
+def _label_keys(labels: tuple[str, ...]) -> dict[str, str]:
+    """Compacted label -> label, longest label kept when two compact the same."""
+    keys: dict[str, str] = {}
+    for label in sorted(labels, key=len):
+        key = compact(label)
+        if key:
+            keys[key] = label
+    return keys
+
+
+def _best_in_line(doc: DocView, ref: LineRef, labels: tuple[str, ...]) -> LabelHit | None:
+    """The longest exact label in the line; glued or approximate matches only when there is none."""
+    index = line_index(doc, ref)
+    keys = _label_keys(labels)
+    exact = keys.keys() & index.spans.keys()
+    if exact:
+        key = max(exact, key=lambda k: (len(k), -index.spans[k][0]))
+        start, end = index.spans[key]
+        return LabelHit(ref, start, end, 1.0, keys[key])
+    glued = keys.keys() & index.glued.keys()
+    if glued:
+        key = max(glued, key=len)
+        word = index.glued[key]
+        return LabelHit(ref, word, word + 1, 0.95, keys[key])
+    if not index.fuzzy:
+        return None
     best: LabelHit | None = None
-    for label in labels:
-        target = compact(label)
-        if len(target) <= 6 and target not in line_compact:
-            continue  # quick reject: short labels must appear verbatim
-        if len(target) > 6 and not _trigrams(target) & _trigrams(line_compact):
-            continue  # quick reject: no three letters of the label appear together in the line
-        found = match_in_words(ref.words, label)
-        if found and (best is None or (found[2], len(target)) > (best.similarity, len(compact(best.label)))):
+    for key, label in keys.items():
+        found = match_label(doc, ref, label)
+        if found and (best is None or (found[2], len(key)) > (best.similarity, len(compact(best.label)))):
             best = LabelHit(ref, found[0], found[1], found[2], label)
     return best
 

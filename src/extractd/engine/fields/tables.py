@@ -18,7 +18,7 @@ from extractd.domain.templates import FieldType, TemplateField
 from extractd.engine.fields.concepts import words_of
 from extractd.engine.fields.document import DocView, LineRef
 from extractd.engine.fields.generic import read_value
-from extractd.engine.fields.labels import compact, match_in_words
+from extractd.engine.fields.labels import compact, match_label
 from extractd.engine.fields.parse import find_amounts
 from extractd.engine.types import Word
 
@@ -149,13 +149,13 @@ class Column:
         return (self.x0 + self.x1) / 2
 
 
-def _header_columns(ref: LineRef, fields: Sequence[TemplateField]) -> list[Column]:
+def _header_columns(doc: DocView, ref: LineRef, fields: Sequence[TemplateField]) -> list[Column]:
     columns: list[Column] = []
     used: set[int] = set()
     for field in fields:
         best: tuple[int, int, float] | None = None
         for title in _titles(field):
-            hit = match_in_words(ref.words, title)
+            hit = match_label(doc, ref, title)
             if (
                 hit
                 and not used.intersection(range(hit[0], hit[1]))
@@ -175,7 +175,7 @@ def find_header(doc: DocView, fields: Sequence[TemplateField]) -> tuple[LineRef,
     for ref in doc.lines:
         if len(ref.words) > 14 or (find_amounts(ref.text) and len(find_amounts(ref.text)) > 1):
             continue
-        columns = _header_columns(ref, fields)
+        columns = _header_columns(doc, ref, fields)
         numeric = any(c.field.type in _NUMERIC for c in columns)
         if len(columns) >= 2 and numeric and (best is None or len(columns) > len(best[1])):
             best = (ref, columns)
