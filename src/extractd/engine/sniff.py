@@ -8,8 +8,9 @@ mostly printable.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
+
+from lxml import etree
 
 from extractd.domain.errors import EmptyFile, UnsupportedType
 
@@ -36,9 +37,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"BM", BMP),
 )
 # Roots of the e-invoice syntaxes we read: CII (ZUGFeRD 1 and 2 / Factur-X / XRechnung) and UBL.
-_EINVOICE_ROOT = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(CrossIndustryInvoice|CrossIndustryDocument|Invoice|CreditNote)[\s>/]"
-)
+_EINVOICE_ROOTS = frozenset({"CrossIndustryInvoice", "CrossIndustryDocument", "Invoice", "CreditNote"})
 # How far into a file we look for a PDF header; some generators put junk before `%PDF-`.
 _PDF_HEADER_WINDOW = 1024
 _TEXT_SAMPLE = 64 * 1024
@@ -78,12 +77,19 @@ def _binary_type(content: bytes) -> str | None:
 
 
 def is_einvoice_xml(content: bytes) -> bool:
-    """Whether the first element of this XML is a CII or UBL invoice root (cheap, no parsing)."""
-    head = content[:4096]
-    # Skip the prolog, comments and processing instructions: find the first real element.
-    for match in re.finditer(rb"<([^?!/][^\s>/]*)", head):
-        return _EINVOICE_ROOT.match(head, match.start()) is not None
-    return False
+    """Whether the root element of this XML is a CII or UBL invoice.
+
+    Only the first start tag is parsed (lxml's iterparse stops there), so prologs, DOCTYPEs and long
+    licence comments before the root cost nothing; entities and network access stay off.
+    """
+    events = etree.iterparse(
+        io.BytesIO(content), events=("start",), resolve_entities=False, no_network=True, huge_tree=False
+    )
+    try:
+        _, root = next(events)
+    except (etree.XMLSyntaxError, StopIteration):
+        return False
+    return isinstance(root.tag, str) and etree.QName(root).localname in _EINVOICE_ROOTS
 
 
 def _is_docx(content: bytes) -> bool:

@@ -45,6 +45,13 @@ def test_pdf_docx_xml_and_text() -> None:
     assert sniff_type("Facture n° 5, total 12,00".encode("latin-1")) == sniff.TEXT
 
 
+def test_xml_with_a_long_licence_comment_before_the_root_is_an_einvoice() -> None:
+    comment = b"<!-- " + b"Nutzungsrechte <b>frei</b> " * 500 + b"-->\n"
+    content = CII_INVOICE.replace(b"?>\n", b"?>\n" + comment, 1)
+    assert len(comment) > 10_000
+    assert sniff_type(content) == sniff.XML
+
+
 def test_empty_and_whitespace_only_files_are_empty() -> None:
     with pytest.raises(EmptyFile):
         sniff_type(b"")
