@@ -288,6 +288,14 @@ _DELIVERY_LABELS = (
 def _window_blocks(doc: DocView, cells: Sequence[Cell]) -> list[tuple[list[Cell], float]]:
     """Address blocks in the upper part of page 1 (2-7 lines ending with a postal-code line), with a
     weight: the left window is the usual recipient place, a right-hand block the French/Dutch one."""
+    cached: list[tuple[list[Cell], float]] | None = doc.memo.get("window_blocks")
+    if cached is None:
+        cached = _find_window_blocks(doc, cells)
+        doc.memo["window_blocks"] = cached
+    return cached
+
+
+def _find_window_blocks(doc: DocView, cells: Sequence[Cell]) -> list[tuple[list[Cell], float]]:
     first_page = doc.lines[0].page if doc.lines else 1
     width, _height = doc.page_sizes.get(first_page, (1.0, 1.0))
     blocks: list[tuple[list[Cell], float]] = []

@@ -18,7 +18,7 @@ from extractd.domain.templates import FieldType, TemplateField
 from extractd.engine.fields.concepts import words_of
 from extractd.engine.fields.document import DocView, LineRef
 from extractd.engine.fields.generic import read_value
-from extractd.engine.fields.labels import compact, match_label
+from extractd.engine.fields.labels import compact, find_labels
 from extractd.engine.fields.parse import find_amounts
 from extractd.engine.types import Word
 
@@ -149,33 +149,29 @@ class Column:
         return (self.x0 + self.x1) / 2
 
 
-def _header_columns(doc: DocView, ref: LineRef, fields: Sequence[TemplateField]) -> list[Column]:
+def _header_columns(
+    doc: DocView, ref: LineRef, fields: Sequence[TemplateField], titles: Sequence[tuple[str, ...]]
+) -> list[Column]:
+    """The columns a line names, each sub-field at most once and each word for one column only."""
     columns: list[Column] = []
     used: set[int] = set()
-    for field in fields:
-        best: tuple[int, int, float] | None = None
-        for title in _titles(field):
-            hit = match_label(doc, ref, title)
-            if (
-                hit
-                and not used.intersection(range(hit[0], hit[1]))
-                and (best is None or hit[1] - hit[0] > best[1] - best[0])
-            ):
-                best = hit
-        if best is not None:
-            used.update(range(best[0], best[1]))
-            words = ref.words[best[0] : best[1]]
-            columns.append(Column(field, words[0].bbox[0], words[-1].bbox[2]))
+    for field, field_titles in zip(fields, titles, strict=True):
+        hit = find_labels(doc, field_titles, [ref])
+        if not hit or used.intersection(range(hit[0].start, hit[0].end)):
+            continue
+        used.update(range(hit[0].start, hit[0].end))
+        columns.append(Column(field, hit[0].x0, hit[0].x1))
     return sorted(columns, key=lambda c: c.x0)
 
 
 def find_header(doc: DocView, fields: Sequence[TemplateField]) -> tuple[LineRef, list[Column]] | None:
     """The line that names the most columns (at least two, one of them numeric)."""
+    titles = [_titles(field) for field in fields]
     best: tuple[LineRef, list[Column]] | None = None
     for ref in doc.lines:
-        if len(ref.words) > 14 or (find_amounts(ref.text) and len(find_amounts(ref.text)) > 1):
+        if not 2 <= len(ref.words) <= 14 or len(find_amounts(ref.text)) > 1:
             continue
-        columns = _header_columns(doc, ref, fields)
+        columns = _header_columns(doc, ref, fields, titles)
         numeric = any(c.field.type in _NUMERIC for c in columns)
         if len(columns) >= 2 and numeric and (best is None or len(columns) > len(best[1])):
             best = (ref, columns)
