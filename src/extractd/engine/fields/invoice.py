@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from decimal import Decimal
 
 from extractd.engine.fields import confidence
@@ -311,17 +312,26 @@ def _alone(doc: DocView, hit: LabelHit) -> bool:
     return not (stacked and overlaps)
 
 
+_DECIMALS_AT_END = re.compile(r"[.,]\d{2}\)?-?$")
+
+
 def _money_in(text: str) -> list[Decimal]:
+    """The amounts of a text: not percentages, not parts of dates, and whole numbers only next to a currency."""
+    return list(_amounts_of(text))
+
+
+@lru_cache(maxsize=8192)
+def _amounts_of(text: str) -> tuple[Decimal, ...]:
     values: list[Decimal] = []
     for value, start, end in find_amounts(text):
         tail = text[end : end + 2].lstrip()
         printed = text[start:end]
         if tail.startswith("%") or find_dates(text[max(0, start - 3) : end + 3]):
             continue
-        if not re.search(r"[.,]\d{2}\)?-?$", printed.strip()) and not currencies_in(text):
+        if not _DECIMALS_AT_END.search(printed.strip()) and not currencies_in(text):
             continue  # a bare whole number on a line with no currency is a count, not an amount
         values.append(value)
-    return values
+    return tuple(values)
 
 
 def _page_weight(doc: DocView, ref: LineRef) -> float:

@@ -115,11 +115,16 @@ def _glued(joined: str, target: str) -> bool:
     return len(joined) > len(target) and joined.startswith(target) and joined[len(target)].isdigit()
 
 
+@lru_cache(maxsize=1024)
+def _usable(labels: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(label for label in labels if compact(label))
+
+
 def find_labels(
     doc: DocView, labels: Iterable[str], lines: Iterable[LineRef] | None = None
 ) -> list[LabelHit]:
     """Every line where one of `labels` occurs (the best label per line), in reading order."""
-    label_list = tuple(label for label in labels if compact(label))
+    label_list = _usable(labels if isinstance(labels, tuple) else tuple(labels))
     chosen = tuple(doc.lines if lines is None else lines)
     key = ("labels", label_list, tuple(ref.index for ref in chosen) if lines is not None else None)
     cached = doc.memo.get(key)
