@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 
 from extractd.engine.fields import confidence
 from extractd.engine.fields.anchors import Spot, spots_for
