@@ -316,7 +316,7 @@ _DECIMALS_AT_END = re.compile(r"[.,]\d{2}\)?-?$")
 
 
 def _money_in(text: str) -> list[Decimal]:
-    """The amounts of a text: not percentages, not parts of dates, and whole numbers only next to a currency."""
+    """The amounts of a text: no percentages or date parts; whole numbers only next to a currency."""
     return list(_amounts_of(text))
 
 
