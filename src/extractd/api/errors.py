@@ -80,6 +80,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     415: "Unsupported file or media type.",
     422: "The request cannot be honoured (file faults, IDEMPOTENCY_KEY_REUSED).",
     429: "Too many requests; see Retry-After.",
+    503: "Storage or database temporarily unavailable (TRANSIENT_ERROR); see Retry-After.",
 }
 
 

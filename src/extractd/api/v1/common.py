@@ -28,10 +28,28 @@ IdempotencyKey = Annotated[
 ]
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        status: {"model": ErrorResponse, "description": ERROR_DESCRIPTIONS[status]} for status in statuses
+RETRY_AFTER_HEADER = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+}
+REPLAY_HEADER = {
+    "X-Idempotent-Replay": {
+        "description": "`true` when this is the stored answer to an earlier request with the same key.",
+        "schema": {"type": "string", "enum": ["true"]},
     }
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        responses[status] = {"model": ErrorResponse, "description": ERROR_DESCRIPTIONS[status]}
+        if status in (429, 503):
+            responses[status]["headers"] = RETRY_AFTER_HEADER
+    return responses
+
+
+def replay_response(model: type, description: str = "Replay of an Idempotency-Key.") -> dict[str, Any]:
+    return {"model": model, "description": description, "headers": REPLAY_HEADER}
 
 
 async def read_json_body(request: Request) -> Any:

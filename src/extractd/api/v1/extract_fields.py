@@ -32,7 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["synchronous extraction"])
     },
     responses={
         200: {"model": ExtractFieldsResponse, "description": "The extracted documents."},
-        **error_responses(400, 401, 404, 408, 409, 413, 415, 422, 429),
+        **error_responses(400, 401, 404, 408, 409, 413, 415, 422, 429, 503),
     },
 )
 async def extract_fields(

@@ -12,7 +12,13 @@ from fastapi.responses import JSONResponse
 
 from extractd.api.deps import Context, CurrentCaller
 from extractd.api.v1 import job_fields, render
-from extractd.api.v1.common import IdempotencyKey, base_url, error_responses, respond_idempotently
+from extractd.api.v1.common import (
+    IdempotencyKey,
+    base_url,
+    error_responses,
+    replay_response,
+    respond_idempotently,
+)
 from extractd.api.v1.schemas import (
     CreateJobForm,
     CreateJobJson,
@@ -53,11 +59,8 @@ def parse_job_request(raw: RawCreateRequest, sync: bool) -> JobRequest:
     openapi_extra=CREATE_BODY,
     responses={
         202: {"model": JobCreatedResponse, "description": "The job is queued."},
-        200: {
-            "model": JobCreatedResponse,
-            "description": "Replay of an Idempotency-Key (X-Idempotent-Replay).",
-        },
-        **error_responses(400, 401, 404, 409, 413, 415, 422),
+        200: replay_response(JobCreatedResponse),
+        **error_responses(400, 401, 404, 409, 413, 415, 422, 503),
     },
 )
 async def create_extraction_job(

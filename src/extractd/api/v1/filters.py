@@ -8,7 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from extractd.api.deps import Context, CurrentCaller, DbSession
-from extractd.api.v1.common import IdempotencyKey, JsonBody, error_responses, respond_idempotently
+from extractd.api.v1.common import (
+    IdempotencyKey,
+    JsonBody,
+    error_responses,
+    replay_response,
+    respond_idempotently,
+)
 from extractd.api.v1.schemas import (
     DeletedResponse,
     FilterDefinition,
@@ -54,7 +60,7 @@ def list_filters(session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     openapi_extra=_json_body(FilterDefinition),
     responses={
         201: {"model": FilterResponse, "description": "Created."},
-        200: {"model": FilterResponse, "description": "Replay of an Idempotency-Key."},
+        200: replay_response(FilterResponse),
         **error_responses(400, 401, 409, 413, 415, 422),
     },
 )

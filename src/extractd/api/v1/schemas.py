@@ -7,7 +7,7 @@ own error code); these models document them. Response bodies are rendered from t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -49,8 +49,8 @@ class _JobFieldsDoc(BaseModel):
 
 
 class _AsyncFieldsDoc(_JobFieldsDoc):
-    documentReview: int | SkipJsonSchema[None] = Field(
-        None, ge=1, le=99, description="Hold the result for review when a field's confidence×100 is below it."
+    documentReview: Annotated[int, Field(ge=1, le=99)] | SkipJsonSchema[None] = Field(
+        None, description="Hold the result for review when a field's confidence×100 is below it."
     )
     deliveryMode: Literal["poll", "webhook"] = "poll"
 

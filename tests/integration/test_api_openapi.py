@@ -1,0 +1,79 @@
+"""/openapi.json and /docs describe every endpoint, request field, response and error."""
+
+from __future__ import annotations
+
+import pytest
+from api_support import Api
+
+pytestmark = pytest.mark.anyio
+
+OPERATIONS = {
+    ("post", "/api/v1/extraction-jobs"),
+    ("get", "/api/v1/extraction-jobs/{job_id}"),
+    ("get", "/api/v1/extraction-jobs/{job_id}/result"),
+    ("post", "/api/v1/extractFields"),
+    ("get", "/api/v1/templates"),
+    ("post", "/api/v1/templates"),
+    ("get", "/api/v1/templates/{name}"),
+    ("put", "/api/v1/templates/{name}"),
+    ("delete", "/api/v1/templates/{name}"),
+    ("get", "/api/v1/filters"),
+    ("post", "/api/v1/filters"),
+    ("get", "/api/v1/filters/{name}"),
+    ("put", "/api/v1/filters/{name}"),
+    ("delete", "/api/v1/filters/{name}"),
+}
+
+
+async def test_openapi_documents_every_operation_and_its_errors(api: Api) -> None:
+    async with api.client() as client:
+        schema = (await client.get("/openapi.json")).json()
+        docs = await client.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+    documented = {(method, path) for path, item in schema["paths"].items() for method in item}
+    assert documented == OPERATIONS
+    error_ref = "#/components/schemas/ErrorResponse"
+    for method, path in OPERATIONS:
+        operation = schema["paths"][path][method]
+        assert operation["security"] == [{"ApiKey": []}], (method, path)
+        assert "422" not in operation["responses"] or path.endswith(
+            ("extraction-jobs", "extractFields", "templates", "filters")
+        )
+        errors = {
+            code: response for code, response in operation["responses"].items() if code.startswith(("4", "5"))
+        }
+        assert "401" in errors, (method, path)
+        for response in errors.values():
+            assert response["content"]["application/json"]["schema"]["$ref"] == error_ref
+
+
+async def test_create_job_request_fields_are_documented_for_both_encodings(api: Api) -> None:
+    async with api.client() as client:
+        schema = (await client.get("/openapi.json")).json()
+    content = schema["paths"]["/api/v1/extraction-jobs"]["post"]["requestBody"]["content"]
+    components = schema["components"]["schemas"]
+    form = components[content["multipart/form-data"]["schema"]["$ref"].split("/")[-1]]["properties"]
+    body = components[content["application/json"]["schema"]["$ref"].split("/")[-1]]["properties"]
+    expected = {
+        "file",
+        "templateName",
+        "filterName",
+        "documentSplitting",
+        "returnDocuments",
+        "returnText",
+        "documentReview",
+        "schemaChunking",
+        "password",
+        "deliveryMode",
+        "returnBoundingBoxes",
+    }
+    assert expected <= set(form)
+    assert expected | {"filename", "delivery"} <= set(body)
+    assert form["file"]["format"] == "binary"
+    assert form["documentReview"]["minimum"] == 1
+    assert form["documentReview"]["maximum"] == 99
+    headers = {
+        parameter["name"] for parameter in schema["paths"]["/api/v1/extraction-jobs"]["post"]["parameters"]
+    }
+    assert "Idempotency-Key" in headers
