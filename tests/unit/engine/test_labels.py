@@ -68,3 +68,19 @@ def test_find_labels_reports_best_label_per_line() -> None:
 def test_strip_label_text() -> None:
     assert strip_label_text("Invoice No.: 123", "Invoice No") == "123"
     assert strip_label_text("Total", "Total") == ""
+
+
+def test_approximate_matches_only_on_ocr_pages() -> None:
+    words = words_of("Rechnungsnunmer: 4711")
+    ocr = DocView([Page(1, 595.0, 842.0, build_lines(words), source="ocr")])
+    text = DocView([Page(1, 595.0, 842.0, build_lines(words), source="text")])
+    assert [h.label for h in find_labels(ocr, ["Rechnungsnummer"])] == ["Rechnungsnummer"]
+    assert find_labels(text, ["Rechnungsnummer"]) == []  # a text layer holds what was printed
+
+
+def test_split_and_joined_words_match_exactly_on_text_pages() -> None:
+    doc = doc_of("Ver käufer:", "InvoiceNumber 4711")
+    assert [h.label for h in find_labels(doc, ["Verkäufer", "Invoice Number"])] == [
+        "Verkäufer",
+        "Invoice Number",
+    ]
