@@ -176,11 +176,13 @@ def cells_of(doc: DocView) -> list[Cell]:
     return list(cached)
 
 
-def column_below(cells: Sequence[Cell], start: Cell, limit: int = 6, indent: float = 0.0) -> list[Cell]:
+def column_below(
+    cells: Sequence[Cell], start: Cell, limit: int = 6, indent: float = 0.0, spacing: float = 1.6
+) -> list[Cell]:
     """The cells under `start` that share a left edge, stopping at a vertical gap (a block).
 
     The first cell may be indented by up to `indent` points (a block under its heading); the rest
-    align with that first cell.
+    align with that first cell. `spacing` is the largest gap, in line heights, inside a block.
     """
     block: list[Cell] = []
     previous = start
@@ -192,8 +194,8 @@ def column_below(cells: Sequence[Cell], start: Cell, limit: int = 6, indent: flo
         offset = cell.bbox[0] - left
         if not (-tolerance <= offset <= tolerance or (not block and 0 <= offset <= indent)):
             continue
-        if cell.bbox[1] - previous.bbox[3] > 1.6 * max(previous.height, 1.0):
-            break
+        if cell.bbox[1] - previous.bbox[3] > spacing * max(previous.height, 1.0):
+            break  # a blank line: the block ends
         if not block:
             left = cell.bbox[0]
         block.append(cell)
@@ -220,3 +222,18 @@ def cell_above(cells: Sequence[Cell], cell: Cell) -> Cell | None:
         if aligned and same_size and cell.bbox[1] - other.bbox[3] <= 1.6 * max(other.height, 1.0):
             return other
     return best
+
+
+def cell_below(cells: Sequence[Cell], cell: Cell) -> Cell | None:
+    """The cell directly below `cell` in the same column (within a line's spacing), if any."""
+    for position in range(cell.order + 1, len(cells)):
+        other = cells[position]
+        if other.ref.page != cell.ref.page or other.bbox[1] > cell.bbox[3] + 4 * cell.height:
+            break
+        if other.bbox[1] <= cell.bbox[1] + 1:
+            continue
+        aligned = abs(other.bbox[0] - cell.bbox[0]) <= max(6.0, 0.8 * cell.height)
+        same_size = abs(other.height - cell.height) <= 0.3 * max(other.height, cell.height)
+        if aligned and same_size and other.bbox[1] - cell.bbox[3] <= 1.6 * max(cell.height, 1.0):
+            return other
+    return None

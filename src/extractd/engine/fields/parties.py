@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from extractd.engine.fields import confidence
-from extractd.engine.fields.document import Cell, DocView, cell_above, cells_of, column_below
+from extractd.engine.fields.document import Cell, DocView, cell_above, cell_below, cells_of, column_below
 from extractd.engine.fields.labels import compact, similarity
 from extractd.engine.types import Candidate
 
@@ -90,21 +90,43 @@ def party_label_cells(cells: Sequence[Cell], labels: tuple[str, ...]) -> list[tu
     return found
 
 
-def _next_cell_text(cells: Sequence[Cell], index: int) -> str:
-    if index + 1 < len(cells) and cells[index + 1].ref is cells[index].ref:
-        return cells[index + 1].text
-    return ""
+def _value_text(cells: Sequence[Cell], key: Cell) -> str:
+    """The value printed right of a `key:` cell, with its wrapped lines: a value of several lines is
+    set against its key with lines above and below that carry no key of their own."""
+    order = key.order
+    if order + 1 >= len(cells) or cells[order + 1].ref is not key.ref:
+        return ""
+    value = cells[order + 1]
+    parts = [value.text]
+    above = cell_above(cells, value)
+    if above is not None and _is_first_in_line(cells, above):
+        other = cell_above(cells, above)  # the keyed value above, if the orphan is nearer to it
+        if other is None or _is_first_in_line(cells, other) or _gap(other, above) >= _gap(above, value):
+            parts.insert(0, above.text)
+    below = cell_below(cells, value)
+    if below is not None and _is_first_in_line(cells, below):
+        other = cell_below(cells, below)
+        if other is None or _is_first_in_line(cells, other) or _gap(below, other) >= _gap(value, below):
+            parts.append(below.text)
+    return " ".join(parts)
+
+
+def _gap(upper: Cell, lower: Cell) -> float:
+    return lower.bbox[1] - upper.bbox[3]
+
+
+def _is_first_in_line(cells: Sequence[Cell], cell: Cell) -> bool:
+    return cell.order == 0 or cells[cell.order - 1].ref is not cell.ref
 
 
 def read_block(cells: Sequence[Cell], index: int) -> list[BlockLine]:
     """The lines of the block under the cell at `index`, split into key and value when `key: value`."""
     lines: list[BlockLine] = []
-    position = {id(cell): i for i, cell in enumerate(cells)}
     anchor = cells[index]
-    for cell in column_below(cells, anchor, limit=9, indent=3 * anchor.height):
+    for cell in column_below(cells, anchor, limit=9, indent=3 * anchor.height, spacing=2.6):
         text = cell.text.strip()
         if text.endswith(":"):
-            lines.append(BlockLine(cell, compact(text), _next_cell_text(cells, position[id(cell)])))
+            lines.append(BlockLine(cell, compact(text), _value_text(cells, cell)))
             continue
         match = _KEY_VALUE.match(text)
         if match and len(match.group(1).split()) <= 3 and not re.search(r"\d", match.group(1)):
