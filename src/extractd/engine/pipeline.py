@@ -16,6 +16,7 @@ from typing import Any
 
 from extractd.domain.errors import CorruptFile, ValidationFailed
 from extractd.domain.templates import Template
+from extractd.engine.checks import failed_checks
 from extractd.engine.documents import (
     choose_rule,
     cut_pdf,
@@ -147,6 +148,7 @@ def _skipped(rule: FilterRule) -> dict[str, Any]:
 
 def _extracted(pages: list[Page], template: Template, einvoice: EInvoiceData | None) -> dict[str, Any]:
     values = extract_fields(pages, template, einvoice)
+    typed = {name: value.value for name, value in values.items()}
     confidences = {name: round(float(value.confidence), 3) for name, value in values.items()}
     average = sum(confidences.values()) / len(confidences) if confidences else 0.0
     return {
@@ -157,6 +159,8 @@ def _extracted(pages: list[Page], template: Template, einvoice: EInvoiceData | N
         "content": {name: to_json(value.value) for name, value in values.items()},
         "fieldConfidence": confidences,
         "fieldDetails": {name: _details(value) for name, value in values.items()},
+        # Our extension: consistency checks the values fail (review flags the fields they name).
+        "checks": [check.to_json() for check in failed_checks(template, typed)],
     }
 
 
