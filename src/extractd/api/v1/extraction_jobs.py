@@ -88,6 +88,9 @@ async def create_extraction_job(
 @router.get(
     "/{job_id}",
     summary="Get a job's status",
+    description="Status shapes per status; `retryAfterMs` while not final. An unknown id, another "
+    "environment's id or a non-UUID id answers 404 JOB_NOT_FOUND; polling one job faster than "
+    "EXTRACTD_POLL_RATE per second answers 429 RATE_LIMITED with Retry-After.",
     response_model=JobStatusResponse,
     responses=error_responses(401, 404, 429),
 )
@@ -102,6 +105,8 @@ def get_extraction_job(
 @router.get(
     "/{job_id}/result",
     summary="Get a job's result",
+    description="Readable any number of times until it expires. 409 RESULT_NOT_READY / REVIEW_REQUIRED / "
+    "JOB_FAILED; 410 RESULT_EXPIRED; 404 JOB_NOT_FOUND (also for a non-UUID id).",
     response_model=JobResultResponse,
     responses=error_responses(401, 404, 409, 410),
 )
