@@ -305,3 +305,21 @@ def test_indian_tax_invoice_gstin_and_rupees() -> None:
     assert values["customer_name"].value == "Rahul Enterprises"
     assert values["currency"].value == "INR"
     assert values["total_amount"].value == 1180.0 and values["tax_amount"].value == 180.0
+
+
+def test_names_wrapped_over_two_lines_in_party_blocks() -> None:
+    doc = page(
+        [
+            (50, 300, "Verkäufer:"),
+            (50, 322, "MVM Musterhafter"), (50, 334, "Versicherungsverein Musterstadt a.G."),
+            (50, 346, "Musterstr. 12"), (50, 358, "DE 12345 Musterstadt"),
+            (50, 400, "Käufer/Leistungsempfänger:"),
+            (50, 422, "Herrn"), (50, 434, "Max Mustermann"), (50, 446, "Musterstr. 11"),
+            (50, 458, "DE 12346 Bad Musterhausen"),
+        ]
+    )  # fmt: skip
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert values["vendor_name"].value == "MVM Musterhafter Versicherungsverein Musterstadt a.G."
+    assert values["vendor_address"].value == "Musterstr. 12 DE 12345 Musterstadt"
+    assert values["customer_name"].value == "Herrn Max Mustermann"
+    assert values["customer_address"].value == "Musterstr. 11 DE 12346 Bad Musterhausen"

@@ -153,20 +153,42 @@ def _name_index(lines: Sequence[BlockLine]) -> int | None:
     return None
 
 
+_SALUTATION_ONLY = re.compile(
+    r"^(herrn?|frau|mr\.?|mrs\.?|ms\.?|monsieur|madame|m\.|mme|dhr\.?|mevr\.?)$", re.I
+)
+
+
+def _name_lines(lines: Sequence[BlockLine], index: int) -> int:
+    """How many block lines the name takes: a salutation alone ("Herrn") continues on the next line, and
+    so does a company name whose legal form only comes on the next line."""
+    line = lines[index]
+    if line.key is not None or index + 1 >= len(lines) or lines[index + 1].key is not None:
+        return 1
+    following = lines[index + 1].value
+    if _SALUTATION_ONLY.match(line.value.strip()):
+        return 2
+    wraps = (
+        LEGAL_FORM.search(following) and not LEGAL_FORM.search(line.value) and not _POSTAL.search(following)
+    )
+    return 2 if wraps else 1
+
+
 def party_from_block(lines: Sequence[BlockLine], rule: str, *, address: bool) -> list[Candidate]:
     index = _name_index(lines)
     if index is None:
         return []
+    taken = _name_lines(lines, index)
     if not address:
         line = lines[index]
-        name = name_text(line.value) if line.key is None else line.value.strip()
+        raw = " ".join(item.value for item in lines[index : index + taken])
+        name = raw.strip() if line.key is not None or taken > 1 else name_text(raw)
         if not name:
             return []
         prior = 1.1 if line.key in _NAME_KEYS else 1.0
         score = confidence.score(rule, prior=prior)
-        return [Candidate(name, score, line.cell.ref.page, line.cell.bbox, line.value, rule)]
+        return [Candidate(name, score, line.cell.ref.page, line.cell.bbox, raw, rule)]
     parts: list[str] = []
-    for line in lines[index + 1 : index + 6]:
+    for line in lines[index + taken : index + taken + 5]:
         if line.key is not None and line.key not in _ADDRESS_KEYS:
             break
         if line.value and not _NOT_A_NAME.search(line.value):
@@ -174,7 +196,7 @@ def party_from_block(lines: Sequence[BlockLine], rule: str, *, address: bool) ->
     if not parts:
         return []
     text = " ".join(parts)
-    cell = lines[index + 1].cell
+    cell = lines[index + taken].cell
     return [Candidate(text, confidence.score(rule, prior=0.85), cell.ref.page, cell.bbox, text, rule)]
 
 
