@@ -323,3 +323,19 @@ def test_names_wrapped_over_two_lines_in_party_blocks() -> None:
     assert values["vendor_address"].value == "Musterstr. 12 DE 12345 Musterstadt"
     assert values["customer_name"].value == "Herrn Max Mustermann"
     assert values["customer_address"].value == "Musterstr. 11 DE 12346 Bad Musterhausen"
+
+
+def test_template_labels_override_the_general_vocabulary() -> None:
+    template = parse_template(
+        {
+            "name": "labelled",
+            "fields": [
+                {"name": "invoice_number", "type": "text", "labels": ["Bestellnummer"]},
+                {"name": "net", "type": "money", "labels": ["Nettobetrag"]},
+            ],
+        }
+    )
+    values = extract_fields([GERMAN_INVOICE], template)
+    assert values["invoice_number"].value == "PO-99812"  # the user's label wins over "Rechnungsnummer"
+    assert values["net"].value == 1000.0
+    assert values["net"].confidence >= 0.95  # our reading and the user's label agree

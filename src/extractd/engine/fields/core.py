@@ -6,6 +6,7 @@ import importlib
 import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from extractd.engine.fields import arithmetic, confidence
 from extractd.engine.fields.concepts import concept_for, words_of
 from extractd.engine.fields.confidence import Ranked
 from extractd.engine.fields.document import DocView
-from extractd.engine.fields.generic import comparable, generic_candidates
+from extractd.engine.fields.generic import comparable, generic_candidates, user_label_candidates
 from extractd.engine.fields.invoice import invoice_candidates
 from extractd.engine.fields.parse import (
     format_date,
@@ -134,6 +135,8 @@ class Extraction:
         if self.einvoice is not None and concept is not None and concept in self.einvoice.values:
             return _einvoice_value(field, self.einvoice.values[concept])
         ranked = self.concept_ranked(concept) if concept is not None else []
+        if ranked and field.labels:
+            ranked = _with_user_labels(ranked, user_label_candidates(field, self.doc))
         if not ranked:
             ranked = confidence.rank(generic_candidates(field, self.doc), key=comparable)
         return self._best(field, ranked, concept)
@@ -170,6 +173,18 @@ class Extraction:
             score = 0.92 if abs(total - net[0].value) <= Decimal("0.011") else 0.5
         typed = [{sub.name: coerce(row[sub.name], sub) for sub in field.fields} for row in rows]
         return FieldValue(typed, score, header.page, header.bbox, header.text)
+
+
+def _with_user_labels(ranked: list[Ranked], found: list[Candidate]) -> list[Ranked]:
+    """The template's own labels for a field: agreement confirms our reading, disagreement means the
+    user knows their documents better than our general vocabulary does."""
+    if not found:
+        return ranked
+    user = confidence.rank(found, key=comparable)
+    if comparable(user[0].value) == comparable(ranked[0].value):
+        agreed = 1.0 - (1.0 - ranked[0].probability) * (1.0 - 0.6 * user[0].probability)
+        return [replace(ranked[0], probability=confidence.clamp(agreed)), *ranked[1:]]
+    return user + [r for r in ranked if comparable(r.value) != comparable(user[0].value)]
 
 
 def _einvoice_value(field: TemplateField, raw: Any) -> FieldValue:

@@ -115,18 +115,28 @@ def candidate_from_spot(field: TemplateField, spot: Spot, doc: DocView, prior: f
     )
 
 
+def user_label_candidates(field: TemplateField, doc: DocView) -> list[Candidate]:
+    """Candidates found only through the labels the template gives for this field."""
+    return _label_candidates(field, doc, [(label, 1.0) for label in field.labels])
+
+
 def generic_candidates(field: TemplateField, doc: DocView) -> list[Candidate]:
     """Candidates for a field the engine has no special knowledge of."""
+    found = _label_candidates(field, doc, field_labels(field))
+    if field.type in _PATTERN_TYPES:
+        found.extend(_pattern_candidates(field, doc))
+    return found
+
+
+def _label_candidates(field: TemplateField, doc: DocView, labels: list[tuple[str, float]]) -> list[Candidate]:
     found: list[Candidate] = []
-    for label, prior in field_labels(field):
+    for label, prior in labels:
         for hit in find_labels(doc, [label]):
             for spot in spots_for(doc, hit):
                 candidate = candidate_from_spot(field, spot, doc, prior)
                 if candidate is not None:
                     found.append(candidate)
                     break  # the nearest readable spot is this label's answer
-    if field.type in _PATTERN_TYPES:
-        found.extend(_pattern_candidates(field, doc))
     return found
 
 
