@@ -339,3 +339,22 @@ def test_template_labels_override_the_general_vocabulary() -> None:
     assert values["invoice_number"].value == "PO-99812"  # the user's label wins over "Rechnungsnummer"
     assert values["net"].value == 1000.0
     assert values["net"].confidence >= 0.95  # our reading and the user's label agree
+
+
+def test_einvoice_line_items_under_the_templates_own_column_names() -> None:
+    template = parse_template(
+        {
+            "name": "positions",
+            "fields": [{"name": "positionen", "type": "list", "description": "line items", "fields": [
+                {"name": "text", "type": "text", "description": "item description"},
+                {"name": "menge", "type": "decimal", "description": "quantity"},
+                {"name": "betrag", "type": "money", "description": "line amount"}]}],
+        }
+    )  # fmt: skip
+    einvoice = EInvoiceData(
+        values={},
+        line_items=({"description": "Widget", "quantity": Decimal("2"), "unit_price": Decimal("5.25"),
+                     "amount": Decimal("10.50")},),
+    )  # fmt: skip
+    values = extract_fields([GERMAN_INVOICE], template, einvoice)
+    assert values["positionen"].value == [{"text": "Widget", "menge": 2.0, "betrag": 10.5}]

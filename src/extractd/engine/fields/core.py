@@ -28,7 +28,7 @@ from extractd.engine.fields.parse import (
     parse_money,
     round_money,
 )
-from extractd.engine.fields.tables import extract_rows, rows_total
+from extractd.engine.fields.tables import column_role, extract_rows, rows_total
 from extractd.engine.types import Candidate, Concept, EInvoiceData, FieldValue, Page
 
 logger = logging.getLogger(__name__)
@@ -197,7 +197,12 @@ def _einvoice_value(field: TemplateField, raw: Any) -> FieldValue:
 
 
 def _einvoice_row(field: TemplateField, item: dict[str, Any]) -> dict[str, Any]:
-    return {sub.name: coerce(item.get(sub.name), sub) for sub in field.fields}
+    """An e-invoice line (description, quantity, unit_price, amount) under the template's own names."""
+    row: dict[str, Any] = {}
+    for sub in field.fields:
+        key = sub.name if sub.name in item else column_role(sub)
+        row[sub.name] = coerce(item.get(key), sub) if key else None
+    return row
 
 
 def coerce(value: Any, field: TemplateField) -> Any:
