@@ -149,6 +149,7 @@ def test_iban_is_checksum_validated() -> None:
 def test_phone_email_time_boolean_enum() -> None:
     assert parse_phone("Tel. +49 (0)30 123456-7") == "+490301234567"
     assert parse_phone("call 12") is None
+    assert parse_phone("vom 24.03.2020") is None
     assert parse_email("Mail: Info@Example.COM.") == "info@example.com"
     assert parse_time("Zeit 14:05") == time(14, 5)
     assert parse_time("2:05 PM") == time(14, 5)

@@ -140,11 +140,20 @@ def _label_candidates(field: TemplateField, doc: DocView, labels: list[tuple[str
     return found
 
 
+_PHONE_WORDS = re.compile(r"tel|phone|fon|mobil|handy|gsm|☎|cell", re.I)
+
+
 def _pattern_candidates(field: TemplateField, doc: DocView) -> list[Candidate]:
     parser = _PATTERN_TYPES[field.type]
     found: list[Candidate] = []
     for ref in doc.lines:
         value = parser(ref.text)
+        if (
+            field.type is FieldType.PHONE
+            and value
+            and not (value.startswith("+") or _PHONE_WORDS.search(ref.text))
+        ):
+            continue  # digits with slashes are as often a tax or customer number as a phone number
         if value is not None and not (field.pattern and not re.search(field.pattern, value)):
             ocr = min(w.confidence for w in ref.words)
             found.append(

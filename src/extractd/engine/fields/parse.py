@@ -409,6 +409,8 @@ def parse_phone(text: str) -> str | None:
     """A phone number with its punctuation reduced to `+` and digits (7 to 15 digits)."""
     for match in _PHONE.finditer(text):
         raw = match.group(1)
+        if find_dates(raw) or re.search(r"\d,\d{2}$", raw):
+            continue  # a date or an amount, not a number to call
         digits = re.sub(r"\D", "", raw)
         if 7 <= len(digits) <= 15:
             return ("+" if raw.startswith("+") else "") + digits
