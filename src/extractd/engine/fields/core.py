@@ -92,7 +92,9 @@ class Extraction:
     def concept_ranked(self, concept: Concept) -> list[Ranked]:
         if concept not in self._ranked:
             self._ranked[concept] = self._rank_concept(concept)
-            if concept in arithmetic.TOTALS:
+            # Receipts' totals come calibrated from their own finders (rounding lines, cash tendered...),
+            # so the invoice arithmetic only reorders totals on other documents.
+            if concept in arithmetic.TOTALS and self.receipt is None:
                 self._reconcile_totals()
         return self._ranked[concept]
 
