@@ -90,20 +90,39 @@ class PdfLoader:
             with PDFIUM_LOCK:
                 total = len(document)
                 einvoice_xml = find_einvoice_attachment(document)
+                has_forms = _init_forms(document)
             check_page_count(total, options)
             if total == 0:
                 raise CorruptFile("The PDF has no pages.")
             pages = []
             for index in range(total):
-                pages.append(_load_page(document, index, options))
+                pages.append(_load_page(document, index, options, has_forms))
                 context.on_page(index + 1, total)
         return LoadedFile(kind=self.kind, pages=tuple(pages), einvoice_xml=einvoice_xml, pdf_bytes=content)
 
 
-def _load_page(document: pdfium.PdfDocument, index: int, options: EngineOptions) -> Page:
+def _init_forms(document: pdfium.PdfDocument) -> bool:
+    """Prepare an AcroForm/XFA document so its filled-in field values can be flattened into the pages
+    (they live in annotations, outside the text layer). Must run before any page is loaded."""
+    if document.get_formtype() == pdfium_c.FORMTYPE_NONE:
+        return False
+    try:
+        document.init_forms()
+    except pdfium.PdfiumError:
+        logger.warning("Could not initialise the PDF's form fields; their values are not read")
+        return False
+    return True
+
+
+def _load_page(document: pdfium.PdfDocument, index: int, options: EngineOptions, has_forms: bool) -> Page:
     with PDFIUM_LOCK:
         try:
             page = document[index]
+            if has_forms:
+                # Flattening writes field values into the page; the page is reloaded to see them.
+                page.flatten()
+                page.close()
+                page = document[index]
             try:
                 text_page = _text_layer_page(page, index + 1)
                 image = None if text_page is not None else _render_for_ocr(page, options)
