@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -95,6 +96,30 @@ def test_duplicate_messages_run_a_job_once(
     wait_until(lambda: queue.pending_count() == 0, 30, "the duplicate messages to be consumed")
     assert read_job(settings, job_id).attempt == 1
     assert worker.logs().count(f"job {job_id}: attempt 1 started") == 1
+
+
+@pytest.fixture
+def json_logging_worker(settings: Settings, tmp_path: Path) -> Iterator[ManagedProcess]:
+    yield from _worker(settings, tmp_path, log_json=True)
+
+
+def test_json_log_records_inside_a_job_carry_its_id(
+    settings: Settings, queue: JobQueue, json_logging_worker: ManagedProcess, invoice_pdf: bytes
+) -> None:
+    job_id = seed_job(settings, invoice_pdf, INVOICE_TEMPLATE)
+    queue.dispatch(job_id)
+    assert wait_for_status(settings, job_id, FINAL, timeout=120).status == JobStatus.COMPLETED
+    finished = f"job {job_id}: attempt 1 completed"
+    wait_until(lambda: finished in json_logging_worker.logs(), 10, "the completion to be logged")
+    lines = json_logging_worker.logs().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    job_records = [r for r in records if f"job {job_id}:" in r["message"]]
+    assert job_records[0]["message"].startswith(f"job {job_id}: attempt 1 started by ")
+    assert job_records[-1]["message"] == finished
+    assert {r["job_id"] for r in job_records} == {job_id}
+    assert all(r["request_id"] is None for r in records)
+    # Outside a job (start-up, the reaper) records carry no job id.
+    assert any(r["job_id"] is None for r in records)
 
 
 def test_document_review_holds_a_result_with_flagged_fields(

@@ -14,6 +14,7 @@ from extractd.api.errors import install_error_handlers
 from extractd.api.v1 import extract_fields, extraction_jobs, filters, templates
 from extractd.api.v1.schemas import DOCUMENTED_REQUEST_MODELS
 from extractd.config import Settings
+from extractd.logging import RequestIdMiddleware
 from extractd.queue.huey_app import make_huey
 from extractd.queue.tasks import JobQueue
 from extractd.services.context import ServiceContext
@@ -54,6 +55,7 @@ def create_app(settings: Settings, context: ServiceContext | None = None) -> Fas
 
     app = FastAPI(title="extractd", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.context = context
+    app.add_middleware(RequestIdMiddleware)  # request id in every log record and X-Request-ID
     install_error_handlers(app)
     for router in (extraction_jobs.router, extract_fields.router, templates.router, filters.router):
         app.include_router(router)

@@ -14,6 +14,7 @@ import typer
 
 from extractd.cli.app import DataDirOption, app, build_settings
 from extractd.config import Settings
+from extractd.logging import configure_logging
 from extractd.queue.consumer import die_with_parent, load_libc
 
 log = logging.getLogger(__name__)
@@ -50,17 +51,6 @@ ConcurrencyOption = Annotated[
 ]
 
 
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if logging.getLogger().level > logging.DEBUG:
-        # Huey logs every task at INFO; our worker logs the job-level events that matter.
-        logging.getLogger("huey").setLevel(logging.WARNING)
-
-
 @app.command()
 def worker(data_dir: DataDirOption = None, concurrency: ConcurrencyOption = None) -> None:
     """Run extraction workers alone (scale-out: start it on any machine that reaches the database)."""
@@ -68,7 +58,7 @@ def worker(data_dir: DataDirOption = None, concurrency: ConcurrencyOption = None
     from extractd.store.migrate import upgrade_to_head
 
     settings = build_settings(data_dir, workers=concurrency)
-    configure_logging(settings)
+    configure_logging(settings.log_level, json_lines=settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_to_head(settings)
     concurrency = settings.workers or 1
@@ -95,7 +85,7 @@ def serve(
     from extractd.store.migrate import upgrade_to_head
 
     settings = build_settings(data_dir, host=host, port=port, workers=workers)
-    configure_logging(settings)
+    configure_logging(settings.log_level, json_lines=settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_to_head(settings)
     engine = create_db_engine(settings)
@@ -112,7 +102,14 @@ def serve(
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, lambda signum, frame: None)
     try:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+        # log_config=None: uvicorn's records go through our handler (format, JSON, request id).
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            log_config=None,
+        )
     finally:
         if supervisor:
             supervisor.stop()

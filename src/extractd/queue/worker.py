@@ -7,6 +7,7 @@ newer attempt's outcome.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import secrets
@@ -27,6 +28,7 @@ from extractd.domain.review import review_flags
 from extractd.domain.templates import Template, parse_template
 from extractd.engine import extract
 from extractd.engine.types import EngineOptions, FilterRule
+from extractd.logging import job_context
 from extractd.store.blobs import BlobStore, BlobStoreError, open_blob_store
 from extractd.store.db import SessionFactory, create_db_engine, make_session_factory, transaction
 from extractd.store.models import Environment, Job, utcnow
@@ -82,7 +84,12 @@ class JobInput:
 
 
 def process_job(job_id: str, runtime: WorkerRuntime) -> None:
-    """Handle one "job X may be ready" message."""
+    """Handle one "job X may be ready" message; every record logged meanwhile carries the job id."""
+    with job_context(job_id):
+        _process_job(job_id, runtime)
+
+
+def _process_job(job_id: str, runtime: WorkerRuntime) -> None:
     with transaction(runtime.sessions) as session:
         token = JobsRepository(session).claim(job_id, runtime.worker_id, runtime.settings.lease_s, utcnow())
     if token is None:
@@ -233,7 +240,11 @@ class Heartbeat:
         self.lost = False
         self._written_progress = 0
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{token.job_id}", daemon=True)
+        # Run in a copy of the caller's context, so the heartbeat's log records carry the job id too.
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(
+            target=context.run, args=(self._run,), name=f"heartbeat-{token.job_id}", daemon=True
+        )
 
     def __enter__(self) -> Heartbeat:
         self._thread.start()
