@@ -28,7 +28,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from extractd.engine.loaders.image import open_image, page_to_points, upright_frames
-from extractd.engine.loaders.pdf import PDFIUM_LOCK, open_pdf
+from extractd.engine.loaders.pdf import PDFIUM_LOCK, init_forms, open_pdf
 from extractd.engine.types import EngineOptions, FilterRule, Page
 
 # Keywords this long also count when found inside a longer (compound) word.
@@ -266,11 +266,18 @@ def choose_rule(pages: Sequence[Page], rules: Sequence[FilterRule]) -> RuleChoic
 
 # --- returned documents ---------------------------------------------------------------------------
 def cut_pdf(pdf: bytes, password: str | None, page_numbers: Sequence[int]) -> bytes:
-    """A new PDF holding just these 1-based pages of `pdf` (decrypted)."""
+    """A new PDF holding just these 1-based pages of `pdf` (decrypted; form values flattened in, as
+    the form itself is not carried over)."""
+    indexes = [number - 1 for number in page_numbers]
     with open_pdf(pdf, password) as source, PDFIUM_LOCK:
+        if init_forms(source):
+            for index in indexes:
+                page = source[index]
+                page.flatten()
+                page.close()
         target = pdfium.PdfDocument.new()
         try:
-            target.import_pages(source, [number - 1 for number in page_numbers])
+            target.import_pages(source, indexes)
             out = io.BytesIO()
             target.save(out)
         finally:

@@ -77,6 +77,40 @@ def attach_file(pdf: bytes, name: str, data: bytes) -> bytes:
         return out.getvalue()
 
 
+def make_form_pdf(value: str) -> bytes:
+    """A PDF form whose text field holds `value` with no appearance stream: the value lives only in the
+    AcroForm, outside the page's text layer."""
+    document = pikepdf.new()
+    document.add_blank_page(page_size=A4)
+    font = document.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
+    widget = document.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            FT=pikepdf.Name.Tx,
+            T=pikepdf.String("field"),
+            V=pikepdf.String(value),
+            Rect=[100, 700, 300, 720],
+            F=4,
+            DA=pikepdf.String("/Helv 12 Tf 0 g"),
+        )
+    )
+    document.pages[0].Annots = document.make_indirect(pikepdf.Array([widget]))
+    document.Root.AcroForm = pikepdf.Dictionary(
+        Fields=[widget],
+        NeedAppearances=True,
+        DR=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font)),
+        DA=pikepdf.String("/Helv 12 Tf 0 g"),
+    )
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def make_image(
     lines: Sequence[str], size: tuple[int, int] = (1240, 1754), fmt: str = "PNG", font_px: int = 36
 ) -> bytes:

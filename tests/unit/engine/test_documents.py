@@ -9,7 +9,7 @@ from extractd.engine.documents import choose_rule, cut_pdf, images_to_pdf, split
 from extractd.engine.loaders import load
 from extractd.engine.types import EngineOptions, FilterRule, Page
 
-from .conftest import encrypt_pdf, make_image, make_pdf
+from .conftest import encrypt_pdf, make_form_pdf, make_image, make_pdf
 
 
 def _pages(*pages: list[str]) -> tuple[Page, ...]:
@@ -90,6 +90,8 @@ def test_cut_pdf_keeps_just_the_pages_asked_for_and_decrypts() -> None:
     assert _page_texts(cut_pdf(pdf, None, [1, 3])) == ["Alpha", "Charlie"]
     secret = encrypt_pdf(pdf, "pw")
     assert _page_texts(cut_pdf(secret, "pw", [2])) == ["Bravo"]
+    # A form's values are flattened in: the form itself does not travel with the page.
+    assert _page_texts(cut_pdf(make_form_pdf("INV-31337"), None, [1])) == ["INV-31337"]
 
 
 def test_images_and_text_become_pdfs() -> None:

@@ -23,7 +23,7 @@ from extractd.engine.loaders import load
 from extractd.engine.loaders.image import MAX_OCR_SIDE, open_image, prepare_for_ocr, upright_frames
 from extractd.engine.types import EngineOptions, LoadedFile
 
-from .conftest import CII_INVOICE, attach_file, encrypt_pdf, make_docx, make_image, make_pdf
+from .conftest import CII_INVOICE, attach_file, encrypt_pdf, make_docx, make_form_pdf, make_image, make_pdf
 
 
 def _lines(loaded: LoadedFile, page: int = 0) -> list[str]:
@@ -289,37 +289,7 @@ def test_landscape_content_turned_upright_by_rotate_reads_as_words() -> None:
 
 
 def test_filled_in_form_field_values_are_read() -> None:
-    # A PDF form whose field holds a value but has no appearance stream: the value lives only in the
-    # AcroForm, outside the page's text layer.
-    document = pikepdf.new()
-    document.add_blank_page(page_size=(595, 842))
-    font = document.make_indirect(
-        pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
-        )
-    )
-    widget = document.make_indirect(
-        pikepdf.Dictionary(
-            Type=pikepdf.Name.Annot,
-            Subtype=pikepdf.Name.Widget,
-            FT=pikepdf.Name.Tx,
-            T=pikepdf.String("invoice_number"),
-            V=pikepdf.String("INV-31337"),
-            Rect=[100, 700, 300, 720],
-            F=4,
-            DA=pikepdf.String("/Helv 12 Tf 0 g"),
-        )
-    )
-    document.pages[0].Annots = document.make_indirect(pikepdf.Array([widget]))
-    document.Root.AcroForm = pikepdf.Dictionary(
-        Fields=[widget],
-        NeedAppearances=True,
-        DR=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font)),
-        DA=pikepdf.String("/Helv 12 Tf 0 g"),
-    )
-    out = io.BytesIO()
-    document.save(out)
-    page = load(out.getvalue(), EngineOptions()).pages[0]
+    page = load(make_form_pdf("INV-31337"), EngineOptions()).pages[0]
     assert page.source == "text" and page.text == "INV-31337"
     x0, y0, _, _ = page.lines[0].bbox
     assert 100 <= x0 <= 120 and 120 <= y0 <= 142  # the field's place, 842 - 720 = 122 from the top

@@ -90,7 +90,7 @@ class PdfLoader:
             with PDFIUM_LOCK:
                 total = len(document)
                 einvoice_xml = find_einvoice_attachment(document)
-                has_forms = _init_forms(document)
+                has_forms = init_forms(document)
             check_page_count(total, options)
             if total == 0:
                 raise CorruptFile("The PDF has no pages.")
@@ -101,7 +101,7 @@ class PdfLoader:
         return LoadedFile(kind=self.kind, pages=tuple(pages), einvoice_xml=einvoice_xml, pdf_bytes=content)
 
 
-def _init_forms(document: pdfium.PdfDocument) -> bool:
+def init_forms(document: pdfium.PdfDocument) -> bool:
     """Prepare an AcroForm/XFA document so its filled-in field values can be flattened into the pages
     (they live in annotations, outside the text layer). Must run before any page is loaded."""
     if document.get_formtype() == pdfium_c.FORMTYPE_NONE:
