@@ -135,3 +135,8 @@ def test_rounded_total_labels() -> None:
 def test_title_words_inside_other_words_do_not_disqualify_a_name() -> None:
     rows = ["TAX INVOICE", "STELLA HOTEL SUPPLIES TRADING", "NO 3, JALAN BUNGA", "TEL 03-1234 5678"]
     assert best(Concept.SELLER_NAME, rows, tall_rows=0) == "STELLA HOTEL SUPPLIES TRADING"
+
+
+def test_unrounded_total_is_not_offered_as_an_alternative() -> None:
+    candidates = find_receipt_field(Concept.GRAND_TOTAL, [make_page(RECEIPT, 2)])
+    assert Decimal("28.37") not in [c.value for c in candidates]

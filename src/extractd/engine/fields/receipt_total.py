@@ -175,6 +175,11 @@ def find_grand_total(lines: Sequence[ReceiptLine]) -> list[Candidate]:
     _payment_evidence(lines, evidence)
     _repetition_evidence(lines, evidence)
     ranked = sorted(evidence.items(), key=lambda item: -item[1].weight)
+    if ranked:
+        # A total a few cents from the winner is the same total before or after rounding, not an
+        # alternative: offered as one, arithmetic (net + tax = gross) would prefer the unrounded one.
+        winner = ranked[0][0]
+        ranked = [ranked[0], *(item for item in ranked[1:] if abs(item[0] - winner) >= _MAX_ROUNDING)]
     candidates = []
     for rank, (amount, item) in enumerate(ranked):
         runner_up = (
