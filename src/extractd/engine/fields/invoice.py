@@ -399,6 +399,10 @@ def currency_candidates(doc: DocView) -> list[Candidate]:
                 found.append(_candidate(code, spot, 1.0))
                 break
     if not doc.currencies:
+        if not found and doc.lines and doc.language in ("de", "fr", "nl"):
+            # nothing names a currency: in these languages' invoices it is the euro far more often than not
+            spot = Spot("", doc.lines[0], doc.lines[0].words, "default", 1.0)
+            found.append(_candidate("EUR", spot, 1.0))
         return found
     ref = doc.lines[0]
     spot = Spot(doc.currencies[0], ref, ref.words, "document", 1.0)
