@@ -140,41 +140,12 @@ class FieldResult:
 def _content_via_engine(
     path: Path, template: Any, einvoice: bool
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """(content, fieldConfidence, fieldDetails) of documents[0], via `extractd.engine.extract` when it exists."""
-    content_bytes = path.read_bytes()
-    try:
-        from extractd.engine import extract  # type: ignore[attr-defined]
-    except ImportError:
-        return _content_via_fields(content_bytes, template, einvoice)
-    from extractd.engine.types import EngineOptions
+    """(content, fieldConfidence, fieldDetails) of documents[0], through `extractd.engine.extract`."""
+    from extractd.engine import EngineOptions, extract
 
-    result = extract(
-        content_bytes, template=template, options=EngineOptions(einvoice=einvoice), filename=path.name
-    )
-    data = result if isinstance(result, dict) else result.to_json()
+    data = extract(path.read_bytes(), template, filename=path.name, options=EngineOptions(einvoice=einvoice))
     document = data["documents"][0]
     return document["content"], document.get("fieldConfidence", {}), document.get("fieldDetails", {})
-
-
-def _content_via_fields(
-    content: bytes, template: Any, einvoice: bool
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Until the pipeline exists: helper A's loaders, then extract_fields (e-invoice reading off)."""
-    from extractd.engine.fields import extract_fields
-    from extractd.engine.loaders.base import LoadContext
-    from extractd.engine.loaders.image import ImageLoader
-    from extractd.engine.loaders.pdf import PdfLoader
-    from extractd.engine.types import EngineOptions
-
-    options = EngineOptions(einvoice=einvoice)
-    loader = PdfLoader() if content[:5] == b"%PDF-" else ImageLoader()
-    loaded = loader.load(content, LoadContext(mime="application/pdf", options=options))
-    values = extract_fields(loaded.pages, template)
-    return (
-        {name: v.value for name, v in values.items()},
-        {name: v.confidence for name, v in values.items()},
-        {name: {"page": v.page, "bbox": v.bbox, "text": v.text} for name, v in values.items()},
-    )
 
 
 def run_document(args: tuple[Path, dict[str, Any], bool]) -> tuple[list[FieldResult], float, str | None]:
@@ -246,7 +217,8 @@ def report(results: list[FieldResult], docs: int, show_errors: bool, console: Co
             if not r.right:
                 text = (r.text or "").replace("\n", " ")[:80]
                 console.print(
-                    f"  ✗ {r.doc} {r.field}: want {r.expected!r} got {r.got!r} ({r.confidence:.2f}) from {text!r}",
+                    f"  ✗ {r.doc} {r.field}: want {r.expected!r} got {r.got!r} ({r.confidence:.2f})"
+                    f" from {text!r}",
                     markup=False,
                     highlight=False,
                 )
