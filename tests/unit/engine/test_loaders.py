@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import zipfile
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -293,3 +294,16 @@ def test_filled_in_form_field_values_are_read() -> None:
     assert page.source == "text" and page.text == "INV-31337"
     x0, y0, _, _ = page.lines[0].bbox
     assert 100 <= x0 <= 120 and 120 <= y0 <= 142  # the field's place, 842 - 720 = 122 from the top
+
+
+def test_docx_zip_bomb_is_too_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractd.engine.loaders import docx as docx_loader
+
+    # A lower limit keeps the test small; the check is the same at the real 256 MB.
+    monkeypatch.setattr(docx_loader, "MAX_UNPACKED_BYTES", 1_000_000)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"<w:document/>")
+        archive.writestr("word/media/padding.bin", bytes(2_000_000))
+    with pytest.raises(DocumentTooLarge):
+        load(bomb.getvalue(), EngineOptions())

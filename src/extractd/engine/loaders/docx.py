@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from extractd.domain.errors import CorruptFile
+from extractd.domain.errors import CorruptFile, DocumentTooLarge
 from extractd.engine.loaders.base import LoadContext, check_page_count
 from extractd.engine.loaders.text import paginate
 from extractd.engine.types import LoadedFile
@@ -30,6 +30,8 @@ _DAMAGED = (
     NotImplementedError,  # zipfile: an unknown compression method
     etree.XMLSyntaxError,
 )
+# A real DOCX unpacks to a few megabytes; far more is a zip bomb.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -41,6 +43,7 @@ class DocxLoader:
         from docx.opc.exceptions import PackageNotFoundError
 
         try:
+            _check_unpacked_size(content)
             document = docx.Document(io.BytesIO(content))
             rows = list(_rows(document))
         except (PackageNotFoundError, *_DAMAGED) as exc:
@@ -50,6 +53,16 @@ class DocxLoader:
         for number in range(1, len(pages) + 1):
             context.on_page(number, len(pages))
         return LoadedFile(kind=self.kind, pages=tuple(pages))
+
+
+def _check_unpacked_size(content: bytes) -> None:
+    """Refuse zip bombs: a DOCX whose parts unpack to more than MAX_UNPACKED_BYTES."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise DocumentTooLarge(
+            f"The Word document unpacks to {unpacked} bytes; at most {MAX_UNPACKED_BYTES} are accepted."
+        )
 
 
 def _rows(document: Any) -> Iterator[list[str]]:
