@@ -98,9 +98,6 @@ class DocView:
         """Vertical position of a line on its page, 0 at the top, 1 at the bottom."""
         return ref.bbox[1] / self.page_sizes.get(ref.page, (1.0, 1.0))[1]
 
-    def relative_x(self, ref: LineRef) -> float:
-        return ref.bbox[0] / self.page_sizes.get(ref.page, (1.0, 1.0))[0]
-
     def below(self, ref: LineRef, limit: int = 4) -> list[LineRef]:
         """The next lines on the same page, in reading order."""
         found: list[LineRef] = []

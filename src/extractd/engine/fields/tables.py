@@ -18,7 +18,7 @@ from extractd.domain.templates import FieldType, TemplateField
 from extractd.engine.fields.concepts import words_of
 from extractd.engine.fields.document import DocView, LineRef
 from extractd.engine.fields.generic import read_value
-from extractd.engine.fields.labels import compact, find_labels
+from extractd.engine.fields.labels import find_labels
 from extractd.engine.fields.parse import find_amounts
 from extractd.engine.types import Word
 
@@ -271,7 +271,3 @@ def rows_total(rows: Sequence[dict[str, Any]], field: TemplateField) -> Decimal 
         return None
     values = [r[amount.name] for r in rows if isinstance(r.get(amount.name), Decimal)]
     return sum(values, Decimal(0)) if values else None
-
-
-def has_letters(text: str) -> bool:
-    return bool(compact(text)) and bool(re.search(r"[A-Za-zÀ-ÿ]", text))
