@@ -21,7 +21,7 @@ DataDirOption = Annotated[
     typer.Option(
         "--data-dir",
         envvar="EXTRACTD_DATA_DIR",
-        help="Folder of the SQLite database and blobs [env: EXTRACTD_DATA_DIR; default ./extractd-data].",
+        help="Folder of the SQLite database and blobs (default ./extractd-data).",
         show_default=False,
     ),
 ]

@@ -50,8 +50,14 @@ ConcurrencyOption = Annotated[
     ),
 ]
 
+OTHER_SETTINGS = (
+    "Other settings come from the environment: EXTRACTD_DATABASE_URL (PostgreSQL), EXTRACTD_REDIS_URL "
+    "(queue), EXTRACTD_STORAGE_URL (blobs, e.g. s3://), EXTRACTD_PUBLIC_URL, EXTRACTD_LEASE_S, "
+    "EXTRACTD_MAX_ATTEMPTS, EXTRACTD_RESULT_TTL, EXTRACTD_LOG_LEVEL, EXTRACTD_LOG_JSON."
+)
 
-@app.command()
+
+@app.command(epilog=OTHER_SETTINGS)
 def worker(data_dir: DataDirOption = None, concurrency: ConcurrencyOption = None) -> None:
     """Run extraction workers alone (scale-out: start it on any machine that reaches the database)."""
     from extractd.queue.consumer import READY_MESSAGE, run_workers
@@ -69,7 +75,7 @@ def worker(data_dir: DataDirOption = None, concurrency: ConcurrencyOption = None
     )
 
 
-@app.command()
+@app.command(epilog=OTHER_SETTINGS)
 def serve(
     host: HostOption = None,
     port: PortOption = None,
@@ -116,15 +122,23 @@ def serve(
 
 
 def _announce(settings: Settings, api_key: str | None) -> None:
-    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    # Only URLs that answer: the API (its endpoints live under /api/v1) and its interactive docs.
+    base = base_url(settings)
     if api_key:
         typer.echo("Created the environment `default`. Its API key (shown once, keep it):")
         typer.echo(f"  {api_key}")
-    typer.echo(f"API:     {base}/api/v1")
+    typer.echo(f"API:     {base}/api/v1  (Authorization: api-key <key>)")
     typer.echo(f"Docs:    {base}/docs")
-    typer.echo(f"Console: {base}/console")
     typer.echo(f"Data:    {settings.data_dir}")
     typer.echo(f"Workers: {settings.workers} process(es)" if settings.workers else "Workers: none (API only)")
+
+
+def base_url(settings: Settings) -> str:
+    """Where clients reach the API: EXTRACTD_PUBLIC_URL, else the address listened on (wildcard: loopback)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    return f"http://[{host}]:{settings.port}" if ":" in host else f"http://{host}:{settings.port}"
 
 
 class WorkerSupervisor:
