@@ -1,0 +1,64 @@
+"""The README walk-through (docs/walkthrough.md) works when pasted: its bash blocks, run in order in one
+shell against a real `extractd serve`, end with the sample invoice's fields."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from processes import extractd_env, start_serve
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+WALKTHROUGH = REPO / "docs" / "walkthrough.md"
+BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+
+
+def bash_blocks(markdown: str) -> list[str]:
+    return BASH_BLOCK.findall(markdown)
+
+
+def test_the_walkthrough_has_the_whole_sequence() -> None:
+    script = "\n".join(bash_blocks(WALKTHROUGH.read_text()))
+    for step in ("keys create", "/api/v1/extraction-jobs", "/result", "/api/v1/extractFields"):
+        assert step in script
+
+
+def test_the_sample_invoice_is_the_one_its_script_writes() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "make_sample_invoice", REPO / "examples" / "make_sample_invoice.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.invoice_pdf() == (REPO / "examples" / "invoice.pdf").read_bytes()
+
+
+def test_pasting_the_walkthrough_against_extractd_serve(tmp_path: Path) -> None:
+    assert (REPO / ".venv" / "bin" / "extractd").exists(), "the walk-through runs the README's .venv"
+    serve = start_serve(tmp_path / "data", tmp_path / "logs", workers=1)
+    try:
+        env = extractd_env(tmp_path / "data") | {"EXTRACTD_URL": str(serve.base_url)}
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", "\n".join(bash_blocks(WALKTHROUGH.read_text()))],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+    finally:
+        serve.stop()
+    output = run.stdout
+    assert run.returncode == 0, f"{output}\n{run.stderr}\n{serve.logs()[-3000:]}"
+    assert "status: completed" in output
+    # The result (json.tool), then the extractFields content: the two top-level JSON objects printed.
+    result, sync_content = (json.loads("{\n" + text) for text in output.split("\n{\n")[1:])
+    content = result["data"]["documents"][0]["content"]
+    assert (content["invoice_number"], content["total_amount"]) == ("INV-2026-0117", 1487.5)
+    assert sync_content == content
