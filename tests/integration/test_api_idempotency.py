@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from api_support import Api, b64
+from processes import start_worker
 
 from extractd.services.idempotency import request_fingerprint
 from extractd.services.jobs import JobRequest
@@ -18,6 +20,7 @@ from extractd.store.repositories import idempotency as records
 pytestmark = pytest.mark.anyio
 
 JOBS = "/api/v1/extraction-jobs"
+SYNC = "/api/v1/extractFields"
 
 
 def _jobs_of(api: Api) -> list[Job]:
@@ -165,3 +168,51 @@ async def test_template_create_is_idempotent_too(api: Api) -> None:
     assert (second.status_code, second.headers.get("X-Idempotent-Replay")) == (200, "true")
     assert second.json() == first.json()
     assert changed.status_code == 422
+
+
+def _job_id_of_timeout(response: Any) -> str:
+    assert response.status_code == 408, response.text
+    error = response.json()["error"]
+    assert error["code"] == "SYNC_TIMEOUT"
+    job_id: str = error["message"].split("/api/v1/extraction-jobs/")[1]
+    return job_id
+
+
+@pytest.mark.slow
+async def test_a_sync_retry_after_a_timeout_waits_for_the_same_job(
+    make_api: Any, invoice_pdf: bytes, tmp_path: Path
+) -> None:
+    # No worker on the private data dir at first, so the job outlives every 0.5 s wait.
+    api = make_api(private=True, sync_timeout_s=0.5)
+    body = {"file": b64(invoice_pdf), "templateName": "invoice"}
+    headers = api.auth() | {"Idempotency-Key": "sync-retry"}
+    async with api.client() as client:
+        first_job = _job_id_of_timeout(await client.post(SYNC, headers=headers, json=body))
+        assert _job_id_of_timeout(await client.post(SYNC, headers=headers, json=body)) == first_job
+        # A different request under the key is still a reuse, not an attach.
+        reused = await client.post(SYNC, headers=headers, json=body | {"returnText": True})
+        assert reused.status_code == 422, reused.text
+        worker = start_worker(api.settings.data_dir, tmp_path / "logs")
+        try:
+            answer = await _retry_until_answered(client, headers, body, first_job)
+        finally:
+            worker.stop()
+        replay = await client.post(SYNC, headers=headers, json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["documents"][0]["content"]["invoice_number"] == "INV-2024-0042"
+    assert replay.status_code == 200
+    assert replay.headers["X-Idempotent-Replay"] == "true"
+    assert replay.json() == answer.json()
+    assert [job.id for job in _jobs_of(api)] == [first_job]
+
+
+async def _retry_until_answered(
+    client: Any, headers: dict[str, str], body: dict[str, Any], job_id: str
+) -> Any:
+    """Retry as a client would after each 408; every retry must wait for the same job."""
+    for _ in range(240):
+        response = await client.post(SYNC, headers=headers, json=body)
+        if response.status_code != 408:
+            return response
+        assert _job_id_of_timeout(response) == job_id
+    raise AssertionError("the job did not finish within 240 retries")

@@ -4,6 +4,10 @@ The first request claims the key with an INSERT (the primary key lets exactly on
 then stores its response. Others with the same key: the same request gets the stored response back
 (a replay), one still being created gets IDEMPOTENCY_IN_PROGRESS, a different request gets
 IDEMPOTENCY_KEY_REUSED. A failed request releases its key so the client can retry it.
+
+A synchronous create starts a job and waits for it. Once the job exists the key remembers it: if the wait
+ends without an answer to store (SYNC_TIMEOUT, or any other failure), the key is kept "detached" with that
+job, and the next request with the key waits for the same job instead of starting a second one.
 """
 
 from __future__ import annotations
@@ -21,12 +25,24 @@ from extractd.store.repositories import idempotency as records
 
 MAX_KEY_LENGTH = 255
 
+Create = Callable[[], tuple[int, dict[str, Any]]]
+# A create that starts a job and waits for it. Called with the job to wait for (None: start one) and a
+# function to call with the id of the job it starts, before it waits.
+JobCreate = Callable[[str | None, Callable[[str], None]], tuple[int, dict[str, Any]]]
+
 
 @dataclass(frozen=True)
 class StoredResponse:
     status: int
     body: dict[str, Any]
     replayed: bool
+
+
+@dataclass(frozen=True)
+class Detached:
+    """The key's request started this job and nobody waits for it any more."""
+
+    job_id: str
 
 
 def request_fingerprint(
@@ -50,7 +66,7 @@ def validate_key(key: str) -> str:
 
 def _existing(
     sessions: SessionFactory, environment_id: str, key: str, fingerprint: str
-) -> StoredResponse | None:
+) -> StoredResponse | Detached | None:
     with sessions() as session:
         record = records.get(session, environment_id, key)
         if record is None:
@@ -60,41 +76,60 @@ def _existing(
             return None
         if record.request_hash != fingerprint:
             raise IdempotencyKeyReused()
+        if record.state == records.DETACHED and record.job_id is not None:
+            return Detached(record.job_id)
         if record.state != records.DONE or record.response_body is None:
             raise IdempotencyInProgress()
         return StoredResponse(record.response_status or 200, record.response_body, replayed=True)
 
 
 def run_once(
-    sessions: SessionFactory,
-    ttl_s: int,
-    environment_id: str,
-    key: str,
-    fingerprint: str,
-    create: Callable[[], tuple[int, dict[str, Any]]],
+    sessions: SessionFactory, ttl_s: int, environment_id: str, key: str, fingerprint: str, create: Create
 ) -> StoredResponse:
     """Run ``create`` at most once per (environment, key) within the TTL; see the module docstring."""
+    return run_job_once(sessions, ttl_s, environment_id, key, fingerprint, lambda _job, _bind: create())
+
+
+def run_job_once(
+    sessions: SessionFactory, ttl_s: int, environment_id: str, key: str, fingerprint: str, create: JobCreate
+) -> StoredResponse:
+    """Like run_once; a create that started a job and stopped waiting leaves the key to wait for it again."""
     validate_key(key)
     for _ in range(3):
         with sessions() as session:
             expires_at = datetime.now(UTC) + timedelta(seconds=ttl_s)
             claimed = records.try_claim(session, environment_id, key, fingerprint, expires_at)
         if claimed:
-            return _create_and_store(sessions, environment_id, key, create)
+            return _create_and_store(sessions, environment_id, key, create, None)
         existing = _existing(sessions, environment_id, key, fingerprint)
-        if existing is not None:
+        if isinstance(existing, Detached):
+            with sessions() as session:
+                attached = records.try_attach(session, environment_id, key)
+            if attached:
+                return _create_and_store(sessions, environment_id, key, create, existing.job_id)
+        elif existing is not None:
             return existing
     raise IdempotencyInProgress()
 
 
 def _create_and_store(
-    sessions: SessionFactory, environment_id: str, key: str, create: Callable[[], tuple[int, dict[str, Any]]]
+    sessions: SessionFactory, environment_id: str, key: str, create: JobCreate, job_id: str | None
 ) -> StoredResponse:
+    started: list[str] = [job_id] if job_id else []
+
+    def bind(new_job_id: str) -> None:
+        with sessions() as session:
+            records.bind_job(session, environment_id, key, new_job_id)
+        started.append(new_job_id)
+
     try:
-        status, body = create()
+        status, body = create(job_id, bind)
     except BaseException:
         with sessions() as session:
-            records.release(session, environment_id, key)
+            if started:
+                records.detach(session, environment_id, key)
+            else:
+                records.release(session, environment_id, key)
         raise
     with sessions() as session:
         records.complete(session, environment_id, key, status, body)

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -213,14 +214,26 @@ def failure_error(job: Job) -> ExtractdError:
 
 
 def extract_sync(
-    ctx: ServiceContext, environment_id: str, request: JobRequest, upload: Upload
+    ctx: ServiceContext,
+    environment_id: str,
+    request: JobRequest,
+    upload: Upload,
+    job_id: str | None = None,
+    on_created: Callable[[str], None] | None = None,
 ) -> tuple[Job, dict[str, Any]]:
-    """Create a job and wait for its result, holding one of the EXTRACTD_SYNC_SLOTS while waiting."""
+    """Create a job and wait for its result, holding one of the EXTRACTD_SYNC_SLOTS while waiting.
+
+    With ``job_id`` (a retry after SYNC_TIMEOUT) it waits for that job instead; ``on_created`` learns
+    the id of a job it creates before the wait begins.
+    """
     if not ctx.sync_slots.acquire(blocking=False):
         raise SyncCapacity()
     try:
-        job = create_job(ctx, environment_id, request, upload)
-        return _wait_for_result(ctx, environment_id, job.id, time.monotonic() + ctx.settings.sync_timeout_s)
+        if job_id is None:
+            job_id = create_job(ctx, environment_id, request, upload).id
+            if on_created is not None:
+                on_created(job_id)
+        return _wait_for_result(ctx, environment_id, job_id, time.monotonic() + ctx.settings.sync_timeout_s)
     finally:
         ctx.sync_slots.release()
 

@@ -182,9 +182,12 @@ class IdempotencyRecord(Base):
     )
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))  # sha256 of method, path and body
-    state: Mapped[str] = mapped_column(String(20))  # "in_progress" | "done"
+    state: Mapped[str] = mapped_column(String(20))  # "in_progress" | "done" | "detached"
     response_status: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # The job a synchronous request started under this key (added by the service-api helper, migration
+    # 0003): a retry after SYNC_TIMEOUT waits for that job instead of creating a second one.
+    job_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -14,7 +13,7 @@ from extractd.api.errors import ERROR_DESCRIPTIONS
 from extractd.api.v1.schemas import ErrorResponse
 from extractd.domain.errors import FileTooLarge, MalformedJson, UnsupportedMediaType
 from extractd.services.context import ServiceContext
-from extractd.services.idempotency import request_fingerprint, run_once
+from extractd.services.idempotency import Create, JobCreate, request_fingerprint, run_job_once
 
 MAX_JSON_BODY = 1024 * 1024  # templates and filters are small
 
@@ -80,22 +79,27 @@ async def respond_idempotently(
     environment_id: str,
     idempotency_key: str | None,
     fingerprint_content: Any,
-    create: Callable[[], tuple[int, dict[str, Any]]],
+    create: Create,
     file_sha256: str | None = None,
+    job_create: JobCreate | None = None,
 ) -> JSONResponse:
-    """Run ``create`` in a worker thread; with an Idempotency-Key, at most once per key (replays: 200)."""
+    """Run ``create`` in a worker thread; with an Idempotency-Key, at most once per key (replays: 200).
+
+    ``job_create`` is the keyed form of a create that starts a job and waits for it (extractFields): a
+    retry with the key after the wait gave up waits for the same job.
+    """
     if idempotency_key is None:
         status, body = await run_in_threadpool(create)
         return JSONResponse(body, status_code=status)
     fingerprint = request_fingerprint(request.method, request.url.path, fingerprint_content, file_sha256)
     stored = await run_in_threadpool(
-        run_once,
+        run_job_once,
         context.sessions,
         context.settings.idempotency_ttl,
         environment_id,
         idempotency_key,
         fingerprint,
-        create,
+        job_create or (lambda _job_id, _on_created: create()),
     )
     if stored.replayed:
         return JSONResponse(stored.body, status_code=200, headers={"X-Idempotent-Replay": "true"})

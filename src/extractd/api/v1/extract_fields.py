@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -41,8 +42,13 @@ async def extract_fields(
     raw = await read_create_request(request, context.settings.max_upload_bytes)
     job_request = parse_job_request(raw, sync=True)
 
-    def run() -> tuple[int, dict[str, Any]]:
-        _, data = jobs.extract_sync(context, caller.environment_id, job_request, raw.upload)
+    def run(
+        job_id: str | None = None, on_created: Callable[[str], None] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        # With an Idempotency-Key, a retry after SYNC_TIMEOUT passes the job the first request started.
+        _, data = jobs.extract_sync(
+            context, caller.environment_id, job_request, raw.upload, job_id, on_created
+        )
         return 200, {"success": True, "data": data}
 
     return await respond_idempotently(
@@ -53,4 +59,5 @@ async def extract_fields(
         job_request.fingerprint_fields() | {"filename": raw.upload.filename},
         run,
         file_sha256=raw.upload.sha256,
+        job_create=run,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,9 @@ from extractd.store.models import IdempotencyRecord
 
 IN_PROGRESS = "in_progress"
 DONE = "done"
+# A synchronous request started a job under the key and stopped waiting for it (SYNC_TIMEOUT, or it
+# failed while waiting): the next request with the key waits for that job again.
+DETACHED = "detached"
 
 
 def try_claim(
@@ -71,3 +74,36 @@ def delete_expired_key(session: Session, environment_id: str, key: str, now: dat
         )
     )
     session.commit()
+
+
+def bind_job(session: Session, environment_id: str, key: str, job_id: str) -> None:
+    session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.environment_id == environment_id, IdempotencyRecord.key == key)
+        .values(job_id=job_id)
+    )
+    session.commit()
+
+
+def detach(session: Session, environment_id: str, key: str) -> None:
+    session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.environment_id == environment_id, IdempotencyRecord.key == key)
+        .values(state=DETACHED)
+    )
+    session.commit()
+
+
+def try_attach(session: Session, environment_id: str, key: str) -> bool:
+    """Move a detached key back to in-progress; like a claim, exactly one concurrent request wins."""
+    result = session.execute(
+        update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.environment_id == environment_id,
+            IdempotencyRecord.key == key,
+            IdempotencyRecord.state == DETACHED,
+        )
+        .values(state=IN_PROGRESS)
+    )
+    session.commit()
+    return bool(getattr(result, "rowcount", 0) == 1)
