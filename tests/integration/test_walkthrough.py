@@ -1,4 +1,4 @@
-"""The README walk-through (docs/walkthrough.md) works when pasted: its bash blocks, run in order in one
+"""The README walk-through works when pasted: its bash blocks, run in order in one
 shell against a real `extractd serve`, end with the sample invoice's fields."""
 
 from __future__ import annotations
@@ -15,16 +15,18 @@ from processes import extractd_env, start_serve
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-WALKTHROUGH = REPO / "docs" / "walkthrough.md"
+README = REPO / "README.md"
 BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 
 
-def bash_blocks(markdown: str) -> list[str]:
-    return BASH_BLOCK.findall(markdown)
+def walkthrough_blocks() -> list[str]:
+    """The bash blocks of the README's "## Walk-through" section (not the set-up commands above it)."""
+    section = README.read_text().split("\n## Walk-through\n", 1)[1].split("\n## ", 1)[0]
+    return BASH_BLOCK.findall(section)
 
 
 def test_the_walkthrough_has_the_whole_sequence() -> None:
-    script = "\n".join(bash_blocks(WALKTHROUGH.read_text()))
+    script = "\n".join(walkthrough_blocks())
     for step in ("keys create", "/api/v1/extraction-jobs", "/result", "/api/v1/extractFields"):
         assert step in script
 
@@ -45,7 +47,7 @@ def test_pasting_the_walkthrough_against_extractd_serve(tmp_path: Path) -> None:
     try:
         env = extractd_env(tmp_path / "data") | {"EXTRACTD_URL": str(serve.base_url)}
         run = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", "\n".join(bash_blocks(WALKTHROUGH.read_text()))],
+            ["bash", "-euo", "pipefail", "-c", "\n".join(walkthrough_blocks())],
             cwd=REPO,
             env=env,
             capture_output=True,
