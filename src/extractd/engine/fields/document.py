@@ -30,10 +30,7 @@ class LineRef:
     index: int  # position in DocView.lines
     line: Line
     bbox: tuple[float, float, float, float]  # the line's box, computed once
-
-    @property
-    def text(self) -> str:
-        return self.line.text
+    text: str  # the line's text, computed once (the finders read it many times)
 
     @property
     def words(self) -> tuple[Word, ...]:
@@ -49,7 +46,7 @@ class DocView:
         for page in self.pages:
             for line in page.lines:
                 if line.words:
-                    refs.append(LineRef(page.number, len(refs), line, line.bbox))
+                    refs.append(LineRef(page.number, len(refs), line, line.bbox, line.text))
         self.lines = tuple(refs)
         self.page_sizes = {page.number: (page.width or 1.0, page.height or 1.0) for page in self.pages}
         self.sources = {page.number: page.source for page in self.pages}

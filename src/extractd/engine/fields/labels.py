@@ -123,15 +123,70 @@ def _usable(labels: tuple[str, ...]) -> tuple[str, ...]:
 def find_labels(
     doc: DocView, labels: Iterable[str], lines: Iterable[LineRef] | None = None
 ) -> list[LabelHit]:
-    """Every line where one of `labels` occurs (the best label per line), in reading order."""
+    """Every line where one of `labels` occurs (the best label per line), in reading order.
+
+    The hits of a label set over the whole document are computed once (from the document's span
+    index, so the cost grows with the labels, not the lines) and later calls only look lines up.
+    """
     label_list = _usable(labels if isinstance(labels, tuple) else tuple(labels))
-    chosen = tuple(doc.lines if lines is None else lines)
-    key = ("labels", label_list, tuple(ref.index for ref in chosen) if lines is not None else None)
-    cached = doc.memo.get(key)
+    hits = _document_hits(doc, label_list)
+    if lines is None:
+        return list(hits.values())
+    return [hit for ref in lines if (hit := hits.get(ref.index)) is not None]
+
+
+def _document_hits(doc: DocView, labels: tuple[str, ...]) -> dict[int, LabelHit]:
+    """Line index -> best hit of `labels` in that line, in reading order (memoised per label set)."""
+    key = ("label_hits", labels)
+    cached: dict[int, LabelHit] | None = doc.memo.get(key)
+    if cached is not None:
+        return cached
+    index = document_index(doc)
+    keys = _label_keys(labels)
+    exact: dict[int, tuple[tuple[int, int], str]] = {}
+    for compacted in keys:
+        for line, start, _end in index.spans.get(compacted, ()):
+            rank = (len(compacted), -start)
+            known = exact.get(line)
+            if known is None or rank > known[0]:
+                exact[line] = (rank, compacted)
+    found: dict[int, LabelHit] = {}
+    for position, (_rank, compacted) in exact.items():
+        ref = doc.lines[position]
+        start, end = line_index(doc, ref).spans[compacted]
+        found[position] = LabelHit(ref, start, end, 1.0, keys[compacted])
+    for position in index.inexact_lines:
+        if position not in found and (hit := _glued_or_fuzzy(doc, doc.lines[position], keys)) is not None:
+            found[position] = hit
+    ordered = dict(sorted(found.items()))
+    doc.memo[key] = ordered
+    return ordered
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentIndex:
+    """Compacted run of words -> every (line, start, end) where it is, for the whole document."""
+
+    spans: dict[str, list[tuple[int, int, int]]]
+    # lines where a label may be found without an exact span: a word gluing letters to digits
+    # ("Total:12,50"), or any line of an OCR page (approximate matches)
+    inexact_lines: tuple[int, ...]
+
+
+def document_index(doc: DocView) -> DocumentIndex:
+    cached: DocumentIndex | None = doc.memo.get("document_index")
     if cached is None:
-        cached = [hit for ref in chosen if (hit := _best_in_line(doc, ref, label_list)) is not None]
-        doc.memo[key] = cached
-    return list(cached)
+        spans: dict[str, list[tuple[int, int, int]]] = {}
+        inexact: list[int] = []
+        for ref in doc.lines:
+            index = line_index(doc, ref)
+            for compacted, (start, end) in index.spans.items():
+                spans.setdefault(compacted, []).append((ref.index, start, end))
+            if index.glued or index.fuzzy:
+                inexact.append(ref.index)
+        cached = DocumentIndex(spans, tuple(inexact))
+        doc.memo["document_index"] = cached
+    return cached
 
 
 @lru_cache(maxsize=16384)
@@ -211,20 +266,15 @@ def _label_keys(labels: tuple[str, ...]) -> dict[str, str]:
     return keys
 
 
-def _best_in_line(doc: DocView, ref: LineRef, labels: tuple[str, ...]) -> LabelHit | None:
-    """The longest exact label in the line; glued or approximate matches only when there is none."""
+def _glued_or_fuzzy(doc: DocView, ref: LineRef, keys: dict[str, str]) -> LabelHit | None:
+    """A line without an exact label: a label glued to its value, or (OCR only) an approximate one."""
     index = line_index(doc, ref)
-    keys = _label_keys(labels)
-    exact = keys.keys() & index.spans.keys()
-    if exact:
-        key = max(exact, key=lambda k: (len(k), -index.spans[k][0]))
-        start, end = index.spans[key]
-        return LabelHit(ref, start, end, 1.0, keys[key])
-    glued = keys.keys() & index.glued.keys()
-    if glued:
-        key = max(glued, key=len)
-        word = index.glued[key]
-        return LabelHit(ref, word, word + 1, 0.95, keys[key])
+    if index.glued:
+        glued = keys.keys() & index.glued.keys()
+        if glued:
+            key = max(glued, key=lambda k: (len(k), -index.glued[k]))
+            word = index.glued[key]
+            return LabelHit(ref, word, word + 1, 0.95, keys[key])
     if not index.fuzzy:
         return None
     best: LabelHit | None = None

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 MONTHS: dict[str, int] = {}
 _MONTH_NAMES = {
@@ -87,6 +88,12 @@ def _from_match(kind: str, groups: tuple[str, ...], day_first: bool) -> date | N
 
 def find_dates(text: str, *, day_first: bool = True) -> list[tuple[date, int, int]]:
     """All dates in `text` as (date, start, end), in order of position; overlapping reads dropped."""
+    return list(_dates_in(text, day_first))
+
+
+@lru_cache(maxsize=8192)
+def _dates_in(text: str, day_first: bool) -> tuple[tuple[date, int, int], ...]:
+    """find_dates, remembered: the finders read the same lines many times."""
     found: list[tuple[date, int, int]] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _DATE_PATTERNS:
@@ -97,7 +104,7 @@ def find_dates(text: str, *, day_first: bool = True) -> list[tuple[date, int, in
             if value is not None and 1900 <= value.year <= 2100:
                 found.append((value, match.start(), match.end()))
                 taken.append((match.start(), match.end()))
-    return sorted(found, key=lambda item: item[1])
+    return tuple(sorted(found, key=lambda item: item[1]))
 
 
 def parse_date(text: str, *, day_first: bool = True) -> date | None:
@@ -335,6 +342,12 @@ def _to_decimal(number: str) -> Decimal | None:
 
 def find_amounts(text: str) -> list[tuple[Decimal, int, int]]:
     """All numbers in `text` as (value, start, end), sign from `-`, a trailing minus or parentheses."""
+    return list(_amounts_in(text))
+
+
+@lru_cache(maxsize=8192)
+def _amounts_in(text: str) -> tuple[tuple[Decimal, int, int], ...]:
+    """find_amounts, remembered: the finders read the same lines many times."""
     found: list[tuple[Decimal, int, int]] = []
     for match in _AMOUNT.finditer(text):
         value = _to_decimal(match.group(3))
@@ -343,7 +356,7 @@ def find_amounts(text: str) -> list[tuple[Decimal, int, int]]:
             continue  # "A4", "INV123": a number glued to a word is part of that word
         negative = bool(match.group(2) or match.group(4) or (match.group(1) and match.group(5)))
         found.append((-value if negative else value, match.start(), match.end()))
-    return found
+    return tuple(found)
 
 
 def parse_decimal(text: str) -> Decimal | None:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz import fuzz, process
+
 from extractd.engine.fields import confidence
 from extractd.engine.fields.document import Cell, DocView, cell_above, cell_below, cells_of, column_below
 from extractd.engine.fields.labels import compact, similarity
@@ -67,14 +69,33 @@ def _party_threshold(label: str) -> float:
     return 1.0 if len(label) <= 6 else 0.95 if len(label) <= 12 else 0.88
 
 
+@lru_cache(maxsize=256)
+def _party_targets(labels: tuple[str, ...]) -> tuple[frozenset[str], tuple[tuple[str, float], ...]]:
+    """The compacted labels, and those long enough to be matched approximately with their threshold."""
+    targets = frozenset(key for label in labels if (key := compact(label)))
+    fuzzy = tuple((t, _party_threshold(t)) for t in sorted(targets) if _party_threshold(t) < 1.0)
+    return targets, fuzzy
+
+
 @lru_cache(maxsize=4096)
 def _is_party_label(text: str, labels: tuple[str, ...]) -> bool:
-    targets = [compact(label) for label in labels]
+    exact, fuzzy = _party_targets(labels)
     for part in re.split(r"[/&,]|\bund\b|\band\b|\bet\b|\ben\b", text):
         key = compact(part)
-        if key and any(similarity(key, t) >= _party_threshold(t) for t in targets):
+        if not key:
+            continue
+        if key in exact or _near_party_label(key, fuzzy):
             return True
     return False
+
+
+def _near_party_label(key: str, fuzzy: tuple[tuple[str, float], ...]) -> bool:
+    """Whether `key` is approximately one of the long labels (rapidfuzz screens them all at once)."""
+    if not fuzzy:
+        return False
+    targets = [target for target, _ in fuzzy]
+    near = process.extract(key, targets, scorer=fuzz.ratio, score_cutoff=88, limit=None)
+    return any(similarity(key, fuzzy[index][0]) >= fuzzy[index][1] for _, _, index in near)
 
 
 def party_label_cells(cells: Sequence[Cell], labels: tuple[str, ...]) -> list[tuple[int, str]]:
