@@ -323,13 +323,17 @@ def _money_in(text: str) -> list[Decimal]:
 @lru_cache(maxsize=8192)
 def _amounts_of(text: str) -> tuple[Decimal, ...]:
     values: list[Decimal] = []
+    has_currency: bool | None = None  # looked for once, and only when a whole number needs it
     for value, start, end in find_amounts(text):
         tail = text[end : end + 2].lstrip()
         printed = text[start:end]
         if tail.startswith("%") or find_dates(text[max(0, start - 3) : end + 3]):
             continue
-        if not _DECIMALS_AT_END.search(printed.strip()) and not currencies_in(text):
-            continue  # a bare whole number on a line with no currency is a count, not an amount
+        if not _DECIMALS_AT_END.search(printed.strip()):
+            if has_currency is None:
+                has_currency = bool(currencies_in(text))
+            if not has_currency:
+                continue  # a bare whole number on a line with no currency is a count, not an amount
         values.append(value)
     return tuple(values)
 

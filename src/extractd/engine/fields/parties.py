@@ -111,6 +111,18 @@ def party_label_cells(cells: Sequence[Cell], labels: tuple[str, ...]) -> list[tu
     return found
 
 
+def _document_party_labels(
+    doc: DocView, cells: Sequence[Cell], labels: tuple[str, ...]
+) -> list[tuple[int, str]]:
+    """party_label_cells over the document's cells (`cells_of(doc)`), found once per label set."""
+    key = ("party_labels", labels)
+    found: list[tuple[int, str]] | None = doc.memo.get(key)
+    if found is None:
+        found = party_label_cells(cells, labels)
+        doc.memo[key] = found
+    return found
+
+
 def _value_text(cells: Sequence[Cell], key: Cell) -> str:
     """The value printed right of a `key:` cell, with its wrapped lines: a value of several lines is
     set against its key with lines above and below that carry no key of their own."""
@@ -223,7 +235,7 @@ def party_from_block(lines: Sequence[BlockLine], rule: str, *, address: bool) ->
 
 def _labelled(doc: DocView, cells: Sequence[Cell], labels: tuple[str, ...], address: bool) -> list[Candidate]:
     found: list[Candidate] = []
-    for index, rest in party_label_cells(cells, labels):
+    for index, rest in _document_party_labels(doc, cells, labels):
         if rest and not address and name_text(rest):
             cell = cells[index]
             score = confidence.score("label_right:party")
@@ -306,7 +318,7 @@ def _sender_line_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candida
 def _excluded_cells(doc: DocView, cells: Sequence[Cell]) -> set[int]:
     """Cells that belong to the buyer (its labelled block, the address window)."""
     excluded: set[int] = set()
-    for index, _rest in party_label_cells(cells, BUYER_LABELS):
+    for index, _rest in _document_party_labels(doc, cells, BUYER_LABELS):
         excluded.update(id(line.cell) for line in read_block(cells, index))
     excluded.update(id(c) for c in address_window(doc, cells))
     return excluded
@@ -325,6 +337,14 @@ def _legal_form_end(text: str, match: re.Match[str]) -> int:
 
 def _legal_form_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidate]:
     """Cells naming a company with a legal form; the issuer's is the one in the letterhead or footer."""
+    cached: list[Candidate] | None = doc.memo.get("legal_form_candidates")
+    if cached is None:
+        cached = _find_legal_form_candidates(doc, cells)
+        doc.memo["legal_form_candidates"] = cached
+    return list(cached)
+
+
+def _find_legal_form_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidate]:
     excluded = _excluded_cells(doc, cells)
     first_page = doc.lines[0].page if doc.lines else 1
     found: list[Candidate] = []
