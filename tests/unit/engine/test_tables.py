@@ -115,3 +115,51 @@ def test_a_row_continues_onto_the_line_that_carries_its_amount() -> None:
         ("50", "5.5000", "275.00"),
     ]
     assert rows[0]["description"].startswith("1 Trennblätter A4")
+
+
+def test_a_page_footer_is_not_appended_to_the_last_row() -> None:
+    field = builtin_templates()["invoice"].fields[-1]
+    for footer in [
+        (50, 262, "ACME GmbH · Musterstraße 1 · 12345 Berlin · IBAN DE02 1203 0000 0000 2020 51"),  # bank
+        (10, 262, "Thank you for your business and see you soon at our shop"),  # left of the table
+        (50, 300, "Delivery within ten days of the order"),  # after a blank line
+    ]:
+        footed = page(
+            [
+                (50, 200, "Description"), (330, 200, "Qty"), (400, 200, "Unit Price"), (500, 200, "Amount"),
+                (50, 215, "Trennblätter A4"), (335, 215, "20"), (410, 215, "9,90"), (505, 215, "198,00"),
+                (50, 230, "Joghurt Banane"), (335, 230, "50"), (410, 230, "5,50"), (505, 230, "275,00"),
+                (50, 244, "im Karton"),
+                footer,
+            ]
+        )  # fmt: skip
+        rows, _ = extract_rows(DocView([footed]), field)
+        assert [r["description"] for r in rows] == ["Trennblätter A4", "Joghurt Banane im Karton"], footer
+
+
+def test_a_price_column_is_the_unit_price_only_when_it_is_per_unit() -> None:
+    field = builtin_templates()["invoice"].fields[-1]
+    french = page(
+        [
+            (50, 200, "Désignation"), (300, 200, "Qté"), (360, 200, "P.U. HT"), (460, 200, "Prix HT"),
+            (50, 215, "Abonnement annuel"), (305, 215, "2"), (365, 215, "50,00"), (465, 215, "100,00"),
+        ]
+    )  # fmt: skip
+    rows, _ = extract_rows(DocView([french]), field)
+    assert [(str(r["unit_price"]), str(r["amount"])) for r in rows] == [("50.00", "100.00")]
+    totals_only = page(
+        [
+            (50, 200, "Désignation"), (300, 200, "Qté"), (360, 200, "Prix total HT"), (460, 200, "TVA"),
+            (50, 215, "Abonnement annuel"), (305, 215, "2"), (365, 215, "100,00"), (465, 215, "20 %"),
+        ]
+    )  # fmt: skip
+    rows, _ = extract_rows(DocView([totals_only]), field)
+    assert [(r["unit_price"], str(r["amount"])) for r in rows] == [(None, "100.00")]
+    german = page(
+        [
+            (50, 200, "Artikel"), (300, 200, "Menge"), (360, 200, "Einzelpreis"), (460, 200, "Gesamt"),
+            (50, 215, "Schrauben"), (305, 215, "10"), (365, 215, "0,50"), (465, 215, "5,00"),
+        ]
+    )  # fmt: skip
+    rows, _ = extract_rows(DocView([german]), field)
+    assert [(str(r["unit_price"]), str(r["amount"])) for r in rows] == [("0.50", "5.00")]

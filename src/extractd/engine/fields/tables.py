@@ -18,7 +18,7 @@ from extractd.domain.templates import FieldType, TemplateField
 from extractd.engine.fields.concepts import words_of
 from extractd.engine.fields.document import DocView, LineRef
 from extractd.engine.fields.generic import read_value
-from extractd.engine.fields.labels import find_labels
+from extractd.engine.fields.labels import LabelHit, find_labels
 from extractd.engine.fields.parse import find_amounts
 from extractd.engine.types import Word
 
@@ -132,10 +132,24 @@ def column_role(field: TemplateField) -> str | None:
     return None
 
 
-def _titles(field: TemplateField) -> tuple[str, ...]:
+# A price column is the unit price only when its title says per unit; "Montant HT", "Betrag",
+# "Gesamt"... name the line amount even when they also say price ("Prix total", "Gesamtpreis").
+_PER_UNIT = re.compile(r"\bp\.?\s?u\b|unit|einzel|stück|stk|per stuk|stuk|each|pièce|piece", re.I)
+_AMOUNT_WORD = re.compile(r"total|montant|betrag|gesamt|amount|bedrag|totaal|summe|line", re.I)
+_PRICE_TITLES = ("Prix HT", "Prix", "Price", "Preis", "Prijs")
+
+
+def _titles(field: TemplateField) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The titles a column may have: the ones tried first, and the ones tried when those are absent."""
     role = column_role(field)
     own = (*field.labels, words_of(field.name))
-    return own + (COLUMN_TITLES[role] if role else ())
+    if role == "unit_price":
+        usual = COLUMN_TITLES[role]
+        per_unit = tuple(t for t in usual if _PER_UNIT.search(t))
+        return own + per_unit, tuple(t for t in usual if not _PER_UNIT.search(t))
+    if role == "amount":
+        return own + COLUMN_TITLES[role], _PRICE_TITLES
+    return own + (COLUMN_TITLES[role] if role else ()), ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,19 +163,59 @@ class Column:
         return (self.x0 + self.x1) / 2
 
 
+Titles = tuple[tuple[str, ...], tuple[str, ...]]
+
+
 def _header_columns(
-    doc: DocView, ref: LineRef, fields: Sequence[TemplateField], titles: Sequence[tuple[str, ...]]
+    doc: DocView, ref: LineRef, fields: Sequence[TemplateField], titles: Sequence[Titles]
 ) -> list[Column]:
-    """The columns a line names, each sub-field at most once and each word for one column only."""
+    """The columns a line names, each sub-field at most once and each word for one column only.
+
+    Unit prices claim their column first (a per-unit title beats a bare "Prix HT"), so a price
+    column left over is the line amount.
+    """
     columns: list[Column] = []
     used: set[int] = set()
-    for field, field_titles in zip(fields, titles, strict=True):
-        hit = find_labels(doc, field_titles, [ref])
-        if not hit or used.intersection(range(hit[0].start, hit[0].end)):
+    order = sorted(zip(fields, titles, strict=True), key=lambda pair: column_role(pair[0]) != "unit_price")
+    for field, (first, fallback) in order:
+        hit = _column_hit(doc, ref, field, first, used) or _column_hit(doc, ref, field, fallback, used)
+        if hit is None:
             continue
-        used.update(range(hit[0].start, hit[0].end))
-        columns.append(Column(field, hit[0].x0, hit[0].x1))
+        used.update(range(hit.start, hit.end))
+        columns.append(Column(field, hit.x0, hit.x1))
     return sorted(columns, key=lambda c: c.x0)
+
+
+def _column_hit(
+    doc: DocView, ref: LineRef, field: TemplateField, titles: tuple[str, ...], used: set[int]
+) -> LabelHit | None:
+    if not titles:
+        return None
+    hits = find_labels(doc, titles, [ref])
+    if not hits or used.intersection(range(hits[0].start, hits[0].end)):
+        return None
+    hit = hits[0]
+    if column_role(field) == "unit_price":
+        title = _header_cell_text(ref, hit)
+        if _AMOUNT_WORD.search(title) and not _PER_UNIT.search(title):
+            return None  # "Prix total HT", "Gesamtpreis": the line amount, not a unit price
+    return hit
+
+
+def _header_cell_text(ref: LineRef, hit: LabelHit) -> str:
+    """The title a label was found in, with the words set a plain space apart on either side
+    ("Prix" of "Prix total HT"); headers set their columns wider apart than that."""
+    words = ref.words
+    start, end = hit.start, hit.end
+    while start > 0 and _one_space(words[start - 1], words[start]):
+        start -= 1
+    while end < len(words) and _one_space(words[end - 1], words[end]):
+        end += 1
+    return " ".join(w.text for w in words[start:end])
+
+
+def _one_space(left: Word, right: Word) -> bool:
+    return right.bbox[0] - left.bbox[2] < 0.45 * max(left.bbox[3] - left.bbox[1], 1.0)
 
 
 def find_header(doc: DocView, fields: Sequence[TemplateField]) -> tuple[LineRef, list[Column]] | None:
@@ -239,10 +293,16 @@ def extract_rows(doc: DocView, field: TemplateField) -> tuple[list[dict[str, Any
     ref, columns = header
     texts: list[dict[str, str]] = []
     filled: list[set[str]] = []  # numeric columns each row already has
+    previous = ref
+    span = (ref.bbox[0], ref.bbox[2])  # the table's width so far: header and rows (headers may wrap)
     for line in _row_lines(doc, ref):
         cells = _assign(line.words, columns)
         joined = {name: " ".join(w.text for w in words) for name, words in cells.items()}
         numbers = set() if _KEY_NUMBER.match(line.text) else _numeric_columns(cells, columns, doc)
+        if texts and (_FOOTER.search(line.text) or (not numbers and not _continues(line, previous, span))):
+            break  # a footer or a note under the table, not another row or more of the last one
+        previous = line
+        span = (min(span[0], line.bbox[0]), max(span[1], line.bbox[2]))
         if numbers and (not texts or numbers & filled[-1]):
             texts.append(joined)
             filled.append(numbers)
@@ -251,6 +311,22 @@ def extract_rows(doc: DocView, field: TemplateField) -> tuple[list[dict[str, Any
             _continue_row(texts[-1], joined, columns, numbers)
             filled[-1] |= numbers
     return [_read_row(t, field.fields, doc) for t in texts], ref
+
+
+_FOOTER = re.compile(
+    r"\b(page|seite|pagina)\s*\d|\b(iban|bic|swift|www|siret|siren|kvk|ust-?id|registergericht|"
+    r"amtsgericht|geschäftsführer|handelsregister|rcs)\b|@|https?:",
+    re.I,
+)
+
+
+def _continues(line: LineRef, previous: LineRef, span: tuple[float, float]) -> bool:
+    """Whether a line without numbers can continue the row above: descriptions wrap without a blank
+    line and within the table's width (a footer runs past it). Rows with numbers may stick out."""
+    height = max(previous.bbox[3] - previous.bbox[1], 1.0)
+    if line.bbox[0] < span[0] - 3 * height or line.bbox[2] > span[1] + 3 * height:
+        return False
+    return line.bbox[1] - previous.bbox[3] <= 2.5 * height
 
 
 def _continue_row(
