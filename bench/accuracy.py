@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -135,6 +136,7 @@ class FieldResult:
     confidence: float
     text: str | None
     right: bool
+    folder: str = ""
 
 
 def _content_via_engine(
@@ -151,6 +153,10 @@ def _content_via_engine(
 def run_document(args: tuple[Path, dict[str, Any], bool]) -> tuple[list[FieldResult], float, str | None]:
     path, template_json, einvoice = args
     from extractd.domain.templates import parse_template
+    from extractd.engine.fields import confidence
+
+    if os.environ.get("EXTRACTD_BENCH_RAW_CONFIDENCE"):
+        confidence.RECALIBRATION = ()  # the finders' own scores, to fit or judge a recalibration
 
     expected = json.loads(path.with_name(path.stem + ".expected.json").read_text("utf-8"))
     template = parse_template(template_json)
@@ -172,6 +178,7 @@ def run_document(args: tuple[Path, dict[str, Any], bool]) -> tuple[list[FieldRes
             float(confidences.get(name) or 0.0),
             (details.get(name) or {}).get("text"),
             field_right(name, want, content.get(name)),
+            path.parent.name,
         )
         for name, want in expected.items()
     ]
@@ -226,6 +233,65 @@ def report(results: list[FieldResult], docs: int, show_errors: bool, console: Co
     print(f"accuracy: {100 * right / max(len(results), 1):.1f}% over {len(results)} fields, {docs} docs")
 
 
+# --- calibration, judged leave-one-group-out ------------------------------------------------------------
+PSEUDO_COUNT = 20.0  # observations at the raw score that each band's estimate is shrunk toward
+
+
+def group_of(result: FieldResult) -> str:
+    """Documents from one source and vendor/scenario ("coolblue1", "coolblue2") are one group."""
+    prefix = re.split(r"[_\-]", result.doc.rsplit(".", 1)[0])[0].rstrip("0123456789")
+    return f"{result.folder}/{prefix.lower()}"
+
+
+def fit_recalibration(pairs: list[tuple[float, bool]]) -> tuple[tuple[float, float], ...]:
+    """Knots (raw score, probability right) from the bands >= 0.5: each band's share right, shrunk
+    toward the raw score by PSEUDO_COUNT, made non-decreasing and capped at 0.97."""
+    knots: list[tuple[float, float]] = []
+    for low, high in BANDS:
+        if low < 0.5:
+            continue
+        band = [right for raw, right in pairs if low <= raw < high]
+        centre = (low + min(high, 1.0)) / 2
+        estimate = (sum(band) + PSEUDO_COUNT * centre) / (len(band) + PSEUDO_COUNT)
+        estimate = min(0.97, max(estimate, knots[-1][1] if knots else 0.0))
+        knots.append((round(centre, 3), round(estimate, 3)))
+    return tuple(knots)
+
+
+def apply_recalibration(raw: float, knots: tuple[tuple[float, float], ...]) -> float:
+    from extractd.engine.fields.confidence import recalibrate
+
+    return recalibrate(raw, knots)
+
+
+def logo_report(results: list[FieldResult], console: Console) -> None:
+    """Each document's fields scored by a recalibration fitted without its group; bands before/after."""
+    groups = sorted({group_of(r) for r in results})
+    mapped: list[tuple[float, bool]] = []
+    for group in groups:
+        train = [(r.confidence, r.right) for r in results if group_of(r) != group]
+        knots = fit_recalibration(train)
+        mapped.extend(
+            (apply_recalibration(r.confidence, knots), r.right) for r in results if group_of(r) == group
+        )
+    raw = [(r.confidence, r.right) for r in results]
+    table = Table(title=f"Calibration, raw vs leave-one-group-out recalibrated ({len(groups)} groups)")
+    for column in ("band", "raw count", "raw % right", "LOGO count", "LOGO % right"):
+        table.add_column(column, justify="right")
+    for low, high in BANDS:
+        cells = []
+        for pairs in (raw, mapped):
+            band = [right for p, right in pairs if low <= p < high]
+            cells += [str(len(band)), f"{100 * sum(band) / len(band):.1f}" if band else "-"]
+        table.add_row(f"[{low:.2f}, {min(high, 1.0):.2f})", *cells)
+    console.print(table)
+    for name, pairs in (("raw", raw), ("LOGO", mapped)):
+        sure = [right for p, right in pairs if p >= 0.9]
+        share = f"{100 * sum(sure) / len(sure):.1f}%" if sure else "-"
+        console.print(f"{name}: precision at >= 0.9: {share} over {len(sure)} fields")
+    console.print(f"knots fitted on all documents: {fit_recalibration(raw)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folders", nargs="+", type=Path)
@@ -234,8 +300,15 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--only", default="", help="only documents whose name contains this")
+    parser.add_argument(
+        "--logo",
+        action="store_true",
+        help="with raw scores (no recalibration): judge a recalibration leave-one-group-out",
+    )
     args = parser.parse_args()
     template_json = json.loads(args.template.read_text("utf-8"))
+    if args.logo:
+        os.environ["EXTRACTD_BENCH_RAW_CONFIDENCE"] = "1"
     docs = [d for d in documents_in(args.folders) if args.only in d.name]
     work = [(doc, template_json, args.einvoice == "on") for doc in docs]
     console = Console(width=160)
@@ -251,6 +324,8 @@ def main() -> int:
             console.print(f"! {doc.name}: {error}", markup=False)
         elif elapsed > 10:
             console.print(f"slow: {doc.name} took {elapsed:.1f}s", markup=False)
+    if args.logo:
+        logo_report(results, console)
     report(results, len(docs), args.show_errors, console)
     return 0
 

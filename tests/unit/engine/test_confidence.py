@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 
 from extractd.engine.fields import arithmetic, confidence
 from extractd.engine.types import Candidate, Concept
@@ -71,3 +72,17 @@ def test_derived_tax_is_gross_minus_net() -> None:
     derived = arithmetic.derived(Concept.TAX_TOTAL, ranked)
     assert derived is not None and derived.value == Decimal("19.00") and derived.rule == "arithmetic"
     assert derived.score < 0.9
+
+
+def test_recalibration_is_monotone_never_lowers_and_leaves_low_scores_alone() -> None:
+    from extractd.engine.fields.confidence import recalibrate
+
+    knots = ((0.6, 0.8), (0.75, 0.93), (0.85, 0.97))
+    raws = [i / 100 for i in range(101)]
+    mapped = [recalibrate(raw, knots) for raw in raws]
+    assert all(b >= a for a, b in pairwise(mapped))
+    assert all(m >= raw for m, raw in zip(mapped, raws, strict=True))
+    assert recalibrate(0.3, knots) == 0.3  # below the measured bands: left as the finders said
+    assert recalibrate(0.75, knots) == 0.93
+    assert recalibrate(1.0, knots) == 1.0  # an e-invoice value stays certain
+    assert recalibrate(0.8, ()) == 0.8  # no knots: no recalibration

@@ -47,6 +47,31 @@ def score(rule: str, *, similarity: float = 1.0, ocr: float = 1.0, prior: float 
     return clamp(probability)
 
 
+# Raw field scores -> probability right, as (raw, probability) knots, linear between them and the
+# identity below the first. Fitted with `bench/accuracy.py --logo` (each band's share right, shrunk
+# toward the raw score, checked leave-one-group-out); () turns it off.
+RECALIBRATION: tuple[tuple[float, float], ...] = (
+    (0.6, 0.804), (0.75, 0.932), (0.85, 0.97), (0.925, 0.97), (0.975, 0.97),
+)  # fmt: skip
+
+
+def recalibrate(raw: float, knots: tuple[tuple[float, float], ...] | None = None) -> float:
+    """A finder's combined score as the probability, from the measured knots (monotone, never lower
+    than the score: the knots only correct under-confidence)."""
+    points = RECALIBRATION if knots is None else knots
+    if not points or raw < points[0][0] - 0.1:
+        return raw
+    xs = [points[0][0] - 0.1, *(x for x, _ in points), 1.0]
+    ys = [points[0][0] - 0.1, *(y for _, y in points), points[-1][1]]
+    for index in range(1, len(xs)):
+        if raw <= xs[index]:
+            span = xs[index] - xs[index - 1]
+            share = (raw - xs[index - 1]) / span if span > 0 else 1.0
+            mapped = ys[index - 1] + share * (ys[index] - ys[index - 1])
+            return round(max(raw, mapped), 3)
+    return round(max(raw, ys[-1]), 3)
+
+
 def clamp(value: float, low: float = 0.0, high: float = 0.99) -> float:
     return max(low, min(high, value))
 

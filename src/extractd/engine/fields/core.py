@@ -151,8 +151,10 @@ class Extraction:
             extra = self._money_extra(item) if field.type is FieldType.MONEY else {}
             if field.type is FieldType.MONEY and isinstance(item.value, Decimal):
                 value = round_money(item.value, money_places(item.best.text))
+            # receipts' finders give calibrated probabilities already; ours are mapped to measured ones
+            probability = item.probability if self.receipt else confidence.recalibrate(item.probability)
             return FieldValue(
-                value, round(item.probability, 3), item.best.page, item.best.bbox, item.best.text, extra
+                value, round(probability, 3), item.best.page, item.best.bbox, item.best.text, extra
             )
         return FieldValue(None, NOT_FOUND)
 
