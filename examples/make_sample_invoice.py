@@ -9,6 +9,7 @@ beyond Python itself and always writes the same bytes. Run it from anywhere:
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 PAGE_WIDTH, PAGE_HEIGHT = 595, 842  # A4 in points
@@ -49,27 +50,18 @@ def _layout() -> list[Placed]:
     return placed
 
 
-def _pdf_string(text: str) -> bytes:
+def pdf_string(text: str) -> bytes:
+    """`text` as a PDF literal string (cp1252, as the WinAnsi-encoded standard fonts read it)."""
     raw = text.encode("cp1252")
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def invoice_pdf() -> bytes:
-    """The sample invoice as PDF bytes."""
-    stream = b"\n".join(
-        b"BT /%s %.1f Tf %.2f %.2f Td %s Tj ET"
-        % (font.encode(), size, x, PAGE_HEIGHT - y - size, _pdf_string(text))
-        for x, y, size, font, text in _layout()
-    )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> >>" % (PAGE_WIDTH, PAGE_HEIGHT),
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-    ]
+def pdf_file(objects: Sequence[bytes]) -> bytes:
+    """A whole PDF file from its object bodies, numbered from 1 (object 1 is the catalog), with xref.
+
+    The tests and bench/speed.py write their small PDFs with this too (imported as
+    `examples.make_sample_invoice`), so there is one hand-written PDF serializer in the repo.
+    """
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -81,6 +73,25 @@ def invoice_pdf() -> bytes:
     out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
     return out.getvalue()
+
+
+def invoice_pdf() -> bytes:
+    """The sample invoice as PDF bytes."""
+    stream = b"\n".join(
+        b"BT /%s %.1f Tf %.2f %.2f Td %s Tj ET"
+        % (font.encode(), size, x, PAGE_HEIGHT - y - size, pdf_string(text))
+        for x, y, size, font, text in _layout()
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> >>" % (PAGE_WIDTH, PAGE_HEIGHT),
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
+    ]
+    return pdf_file(objects)
 
 
 def main() -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Sequence
 
 import pytest
+from examples.make_sample_invoice import pdf_file, pdf_string
 
 A4 = (595.0, 842.0)
 
@@ -29,11 +29,6 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-def _pdf_text(text: str) -> bytes:
-    raw = text.encode("cp1252")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
 def text_pdf(pages: Sequence[Sequence[str]], font_size: float = 11) -> bytes:
     """A real text PDF (Helvetica) with the given lines stacked down each page, written by hand."""
     width, height = A4
@@ -42,7 +37,7 @@ def text_pdf(pages: Sequence[Sequence[str]], font_size: float = 11) -> bytes:
     for lines in pages:
         stream = b"\n".join(
             b"BT /F1 %.1f Tf 50 %.2f Td %s Tj ET"
-            % (font_size, height - 60 - index * 18 - font_size, _pdf_text(line))
+            % (font_size, height - 60 - index * 18 - font_size, pdf_string(line))
             for index, line in enumerate(lines)
         )
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
@@ -53,18 +48,7 @@ def text_pdf(pages: Sequence[Sequence[str]], font_size: float = 11) -> bytes:
         kids.append(b"%d 0 R" % len(objects))
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    return pdf_file(objects)
 
 
 INVOICE_LINES = (

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pikepdf
 import pytest
+from examples.make_sample_invoice import pdf_file, pdf_string
 from PIL import Image, ImageDraw, ImageFont
 
 A4 = (595.0, 842.0)
@@ -14,17 +15,12 @@ A4 = (595.0, 842.0)
 PdfLine = str | tuple[float, float, str]
 
 
-def _pdf_string(text: str) -> bytes:
-    raw = text.encode("cp1252")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
 def _content_stream(lines: Sequence[PdfLine], height: float, font_size: float) -> bytes:
     parts = []
     for index, line in enumerate(lines):
         x, y_top, text = line if isinstance(line, tuple) else (50.0, 60.0 + index * 18.0, line)
         baseline = height - y_top - font_size
-        parts.append(b"BT /F1 %.1f Tf %.2f %.2f Td %s Tj ET" % (font_size, x, baseline, _pdf_string(text)))
+        parts.append(b"BT /F1 %.1f Tf %.2f %.2f Td %s Tj ET" % (font_size, x, baseline, pdf_string(text)))
     return b"\n".join(parts)
 
 
@@ -47,18 +43,7 @@ def make_pdf(
         kids.append(b"%d 0 R" % len(objects))
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    return pdf_file(objects)
 
 
 def encrypt_pdf(pdf: bytes, password: str) -> bytes:
