@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from extractd.domain.templates import FieldType, Template, TemplateField
 from extractd.engine.types import Concept
@@ -214,6 +215,7 @@ _ITEMS = (
 _TOTAL = r"total|amount|sum|summe|betrag|montant|bedrag|totaal|gesamt|price|value|cost"
 
 
+@lru_cache(maxsize=4096)
 def words_of(text: str) -> str:
     """Split identifiers and sentences into lower-case words: `invoiceNumber_2` -> `invoice number 2`."""
     text = unicodedata.normalize("NFKC", text)

@@ -18,12 +18,14 @@ from rapidfuzz import fuzz
 from extractd.engine.fields.document import DocView, LineRef
 from extractd.engine.types import Word
 
+_NOT_LABEL_CHAR = re.compile(r"[^\w°#]")
+
 
 @lru_cache(maxsize=65536)
 def compact(text: str) -> str:
     """Letters and digits only, case-folded, accents kept (`N° de facture` -> `n°defacture`)."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[^\w°#]", "", folded).replace("_", "")
+    return _NOT_LABEL_CHAR.sub("", folded).replace("_", "")
 
 
 @dataclass(frozen=True, slots=True)

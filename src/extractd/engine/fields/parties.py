@@ -77,10 +77,13 @@ def _party_targets(labels: tuple[str, ...]) -> tuple[frozenset[str], tuple[tuple
     return targets, fuzzy
 
 
+_LABEL_JOINS = re.compile(r"[/&,]|\bund\b|\band\b|\bet\b|\ben\b")  # "Käufer/Leistungsempfänger"
+
+
 @lru_cache(maxsize=4096)
 def _is_party_label(text: str, labels: tuple[str, ...]) -> bool:
     exact, fuzzy = _party_targets(labels)
-    for part in re.split(r"[/&,]|\bund\b|\band\b|\bet\b|\ben\b", text):
+    for part in _LABEL_JOINS.split(text):
         key = compact(part)
         if not key:
             continue

@@ -171,13 +171,12 @@ def _header_columns(
 ) -> list[Column]:
     """The columns a line names, each sub-field at most once and each word for one column only.
 
-    Unit prices claim their column first (a per-unit title beats a bare "Prix HT"), so a price
-    column left over is the line amount.
+    `fields` come unit prices first: they claim their column first (a per-unit title beats a bare
+    "Prix HT"), so a price column left over is the line amount.
     """
     columns: list[Column] = []
     used: set[int] = set()
-    order = sorted(zip(fields, titles, strict=True), key=lambda pair: column_role(pair[0]) != "unit_price")
-    for field, (first, fallback) in order:
+    for field, (first, fallback) in zip(fields, titles, strict=True):
         hit = _column_hit(doc, ref, field, first, used) or _column_hit(doc, ref, field, fallback, used)
         if hit is None:
             continue
@@ -220,6 +219,7 @@ def _one_space(left: Word, right: Word) -> bool:
 
 def find_header(doc: DocView, fields: Sequence[TemplateField]) -> tuple[LineRef, list[Column]] | None:
     """The line that names the most columns (at least two, one of them numeric)."""
+    fields = sorted(fields, key=lambda field: column_role(field) != "unit_price")
     titles = [_titles(field) for field in fields]
     best: tuple[LineRef, list[Column]] | None = None
     for ref in doc.lines:
