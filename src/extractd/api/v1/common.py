@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from extractd.api.errors import ERROR_DESCRIPTIONS
-from extractd.api.v1.schemas import ErrorResponse
+from extractd.api.v1.schemas import ErrorResponse, body_ref
 from extractd.domain.errors import FileTooLarge, MalformedJson, UnsupportedMediaType
 from extractd.services.context import ServiceContext
 from extractd.services.idempotency import Create, JobCreate, request_fingerprint, run_job_once
@@ -25,6 +26,20 @@ IdempotencyKey = Annotated[
         description="Makes the create safe to retry: the same key and request return the first response.",
     ),
 ]
+
+
+def json_request_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI `requestBody` of an endpoint that reads its JSON body itself (JsonBody)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body_ref(model)}}}}
+
+
+def upload_request_body(form_model: type[BaseModel], json_model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI `requestBody` of a job create: a multipart upload or JSON with the file inline."""
+    content = {
+        "multipart/form-data": {"schema": body_ref(form_model)},
+        "application/json": {"schema": body_ref(json_model)},
+    }
+    return {"requestBody": {"required": True, "content": content}}
 
 
 RETRY_AFTER_HEADER = {

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from extractd.api.deps import Context, CurrentCaller
-from extractd.api.v1.common import IdempotencyKey, error_responses, respond_idempotently
-from extractd.api.v1.extraction_jobs import parse_job_request
-from extractd.api.v1.schemas import ExtractFieldsForm, ExtractFieldsJson, ExtractFieldsResponse, body_ref
+from extractd.api.v1.common import IdempotencyKey, error_responses, upload_request_body
+from extractd.api.v1.extraction_jobs import parse_job_request, respond_to_job_create
+from extractd.api.v1.schemas import ExtractFieldsForm, ExtractFieldsJson, ExtractFieldsResponse
 from extractd.api.v1.uploads import read_create_request
 from extractd.services import jobs
 
@@ -22,15 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["synchronous extraction"])
     "/extractFields",
     summary="Extract fields synchronously",
     response_model=None,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {"schema": body_ref(ExtractFieldsForm)},
-                "application/json": {"schema": body_ref(ExtractFieldsJson)},
-            },
-        }
-    },
+    openapi_extra=upload_request_body(ExtractFieldsForm, ExtractFieldsJson),
     responses={
         200: {"model": ExtractFieldsResponse, "description": "The extracted documents."},
         **error_responses(400, 401, 404, 408, 409, 413, 415, 422, 429, 503),
@@ -51,13 +43,6 @@ async def extract_fields(
         )
         return 200, {"success": True, "data": data}
 
-    return await respond_idempotently(
-        context,
-        request,
-        caller.environment_id,
-        idempotency_key,
-        job_request.fingerprint_fields() | {"filename": raw.upload.filename},
-        run,
-        file_sha256=raw.upload.sha256,
-        job_create=run,
+    return await respond_to_job_create(
+        request, context, caller.environment_id, idempotency_key, job_request, raw, run, job_create=run
     )

@@ -18,6 +18,7 @@ from extractd.api.v1.common import (
     error_responses,
     replay_response,
     respond_idempotently,
+    upload_request_body,
 )
 from extractd.api.v1.schemas import (
     CreateJobForm,
@@ -25,24 +26,14 @@ from extractd.api.v1.schemas import (
     JobCreatedResponse,
     JobResultResponse,
     JobStatusResponse,
-    body_ref,
 )
 from extractd.api.v1.uploads import RawCreateRequest, read_create_request
 from extractd.services import jobs
+from extractd.services.idempotency import Create, JobCreate
 from extractd.services.jobs import JobRequest
 from extractd.services.rate_limit import check_poll_rate
 
 router = APIRouter(prefix="/api/v1/extraction-jobs", tags=["extraction jobs"])
-
-CREATE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {"schema": body_ref(CreateJobForm)},
-            "application/json": {"schema": body_ref(CreateJobJson)},
-        },
-    }
-}
 
 
 def parse_job_request(raw: RawCreateRequest, sync: bool) -> JobRequest:
@@ -51,12 +42,36 @@ def parse_job_request(raw: RawCreateRequest, sync: bool) -> JobRequest:
     return job_fields.from_json(raw.json_fields or {}, sync=sync)
 
 
+async def respond_to_job_create(
+    request: Request,
+    context: Context,
+    environment_id: str,
+    idempotency_key: str | None,
+    job_request: JobRequest,
+    raw: RawCreateRequest,
+    create: Create,
+    job_create: JobCreate | None = None,
+) -> JSONResponse:
+    """A job create (async or extractFields) through the Idempotency-Key store: the same key matches
+    the same job fields, file name and file bytes."""
+    return await respond_idempotently(
+        context,
+        request,
+        environment_id,
+        idempotency_key,
+        job_request.fingerprint_fields() | {"filename": raw.upload.filename},
+        create,
+        file_sha256=raw.upload.sha256,
+        job_create=job_create,
+    )
+
+
 @router.post(
     "",
     status_code=202,
     summary="Create an extraction job",
     response_model=None,
-    openapi_extra=CREATE_BODY,
+    openapi_extra=upload_request_body(CreateJobForm, CreateJobJson),
     responses={
         202: {"model": JobCreatedResponse, "description": "The job is queued."},
         200: replay_response(JobCreatedResponse),
@@ -74,14 +89,8 @@ async def create_extraction_job(
         job = jobs.create_job(context, caller.environment_id, job_request, raw.upload)
         return 202, render.created_body(job, url, context.settings)
 
-    return await respond_idempotently(
-        context,
-        request,
-        caller.environment_id,
-        idempotency_key,
-        job_request.fingerprint_fields() | {"filename": raw.upload.filename},
-        create,
-        file_sha256=raw.upload.sha256,
+    return await respond_to_job_create(
+        request, context, caller.environment_id, idempotency_key, job_request, raw, create
     )
 
 

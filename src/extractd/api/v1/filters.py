@@ -12,6 +12,7 @@ from extractd.api.v1.common import (
     IdempotencyKey,
     JsonBody,
     error_responses,
+    json_request_body,
     replay_response,
     respond_idempotently,
 )
@@ -21,17 +22,12 @@ from extractd.api.v1.schemas import (
     FilterListResponse,
     FilterResponse,
     FilterUpdate,
-    body_ref,
 )
 from extractd.services import filters
 from extractd.services.filters import FilterView
 from extractd.store.db import transaction
 
 router = APIRouter(prefix="/api/v1/filters", tags=["filters"])
-
-
-def _json_body(model: type) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body_ref(model)}}}}
 
 
 def filter_out(view: FilterView) -> dict[str, Any]:
@@ -57,7 +53,7 @@ def list_filters(session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     status_code=201,
     summary="Create a filter",
     response_model=None,
-    openapi_extra=_json_body(FilterDefinition),
+    openapi_extra=json_request_body(FilterDefinition),
     responses={
         201: {"model": FilterResponse, "description": "Created."},
         200: replay_response(FilterResponse),
@@ -90,7 +86,7 @@ def get_filter(name: str, session: DbSession, caller: CurrentCaller) -> dict[str
     "/{name}",
     summary="Replace a filter",
     response_model=FilterResponse,
-    openapi_extra=_json_body(FilterUpdate),
+    openapi_extra=json_request_body(FilterUpdate),
     responses=error_responses(400, 401, 404, 413, 415),
 )
 def update_filter(name: str, body: JsonBody, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from extractd.api.v1.common import (
     IdempotencyKey,
     JsonBody,
     error_responses,
+    json_request_body,
     replay_response,
     respond_idempotently,
 )
@@ -21,17 +22,12 @@ from extractd.api.v1.schemas import (
     TemplateListResponse,
     TemplateResponse,
     TemplateUpdate,
-    body_ref,
 )
 from extractd.services import templates
 from extractd.services.templates import TemplateView
 from extractd.store.db import transaction
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
-
-
-def _json_body(model: type) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body_ref(model)}}}}
 
 
 def template_out(view: TemplateView) -> dict[str, Any]:
@@ -57,7 +53,7 @@ def list_templates(session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     status_code=201,
     summary="Create a template",
     response_model=None,
-    openapi_extra=_json_body(TemplateDefinition),
+    openapi_extra=json_request_body(TemplateDefinition),
     responses={
         201: {"model": TemplateResponse, "description": "Created."},
         200: replay_response(TemplateResponse),
@@ -93,7 +89,7 @@ def get_template(name: str, session: DbSession, caller: CurrentCaller) -> dict[s
     "/{name}",
     summary="Update a template (a new version)",
     response_model=TemplateResponse,
-    openapi_extra=_json_body(TemplateUpdate),
+    openapi_extra=json_request_body(TemplateUpdate),
     responses=error_responses(400, 401, 404, 409, 413, 415),
 )
 def update_template(name: str, body: JsonBody, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
