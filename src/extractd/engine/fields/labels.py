@@ -217,23 +217,26 @@ def line_index(doc: DocView, ref: LineRef) -> LineIndex:
 
 def _build_index(ref: LineRef, *, fuzzy: bool) -> LineIndex:
     words = ref.words
+    keys = [compact(word.text) for word in words]
+    # a label never spans a column gap ("Montant  |  Total HT")
+    breaks = [index > 0 and _column_break(words[index - 1], words[index]) for index in range(len(words))]
     spans: dict[str, tuple[int, int]] = {}
     glued: dict[str, int] = {}
-    for start in range(len(words)):
+    for start, first in enumerate(keys):
         joined = ""
         for end in range(start + 1, min(len(words), start + 8) + 1):
-            if end > start + 1 and _column_break(words[end - 2], words[end - 1]):
-                break  # a label never spans a column gap ("Montant  |  Total HT")
-            joined += compact(words[end - 1].text)
+            if end > start + 1 and breaks[end - 1]:
+                break
+            joined += keys[end - 1]
             if len(joined) > 48:
                 break
             spans.setdefault(joined, (start, end))
-        first = compact(words[start].text)
         for k in range(1, len(first)):
             if first[k].isdigit() and not first[k - 1].isdigit():
                 glued.setdefault(first[:k], start)
                 break
-    return LineIndex(spans, glued, compact(ref.text), fuzzy)
+    # the whole line compacted only serves approximate matching (OCR pages)
+    return LineIndex(spans, glued, compact(ref.text) if fuzzy else "", fuzzy)
 
 
 def match_label(doc: DocView, ref: LineRef, label: str) -> tuple[int, int, float] | None:

@@ -94,6 +94,8 @@ def find_dates(text: str, *, day_first: bool = True) -> list[tuple[date, int, in
 @lru_cache(maxsize=8192)
 def _dates_in(text: str, day_first: bool) -> tuple[tuple[date, int, int], ...]:
     """find_dates, remembered: the finders read the same lines many times."""
+    if not any(char.isdigit() for char in text):
+        return ()  # every date pattern has a day or a year
     found: list[tuple[date, int, int]] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _DATE_PATTERNS:
