@@ -8,6 +8,8 @@ timeouts) or need other settings get a private data dir.
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +18,28 @@ from typing import Any
 import pytest
 from api_support import Api
 from processes import ManagedProcess, prepare_database, settings_for, start_worker
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from extractd.api.app import create_app
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    server_url = os.environ.get("EXTRACTD_TEST_POSTGRES_URL")
+    if not server_url:
+        pytest.skip("EXTRACTD_TEST_POSTGRES_URL is not set: PostgreSQL cases not run")
+    name = f"extractd_test_{secrets.token_hex(6)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:  # an unreachable configured server raises here: the test fails
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

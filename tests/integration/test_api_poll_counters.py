@@ -7,14 +7,11 @@ reason, configured but unreachable → the test fails.
 from __future__ import annotations
 
 import os
-import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from extractd.config import Settings
 from extractd.domain.errors import RateLimited
@@ -27,22 +24,6 @@ from extractd.services.rate_limit import (
 )
 from extractd.store.db import create_db_engine, make_session_factory
 from extractd.store.migrate import upgrade_to_head
-
-
-def _postgres_url() -> Iterator[str]:
-    server_url = os.environ.get("EXTRACTD_TEST_POSTGRES_URL")
-    if not server_url:
-        pytest.skip("EXTRACTD_TEST_POSTGRES_URL is not set: PostgreSQL cases not run")
-    name = f"extractd_test_{secrets.token_hex(6)}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _database_counter(tmp_path: Path, database_url: str | None) -> Iterator[PollCounter]:
@@ -65,8 +46,7 @@ def counter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PollCoun
     if request.param == "sqlite":
         yield from _database_counter(tmp_path, None)
     elif request.param == "postgres":
-        for url in _postgres_url():
-            yield from _database_counter(tmp_path, url)
+        yield from _database_counter(tmp_path, request.getfixturevalue("postgres_database"))
     else:
         redis_url = os.environ.get("EXTRACTD_TEST_REDIS_URL")
         if not redis_url:

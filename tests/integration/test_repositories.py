@@ -6,8 +6,6 @@ server that cannot be reached fails the test). Each PostgreSQL case gets a fresh
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,8 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from extractd.config import Settings
 from extractd.domain.jobs import JobStatus
@@ -34,26 +31,6 @@ from extractd.store.repositories import (
     ResultsRepository,
     document_blob_key,
 )
-
-POSTGRES_URL_VAR = "EXTRACTD_TEST_POSTGRES_URL"
-
-
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
-    server_url = os.environ.get(POSTGRES_URL_VAR)
-    if not server_url:
-        pytest.skip(f"{POSTGRES_URL_VAR} is not set: PostgreSQL cases not run")
-    name = f"extractd_test_{secrets.token_hex(6)}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:  # an unreachable configured server raises here: the test fails
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
