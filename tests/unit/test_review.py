@@ -4,28 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from extractd.domain.review import LOW_CONFIDENCE, REQUIRED_MISSING, review_flags
-from extractd.domain.templates import parse_template
-from extractd.engine.checks import failed_checks
+from tests.unit.invoice_template import INVOICE
 
-INVOICE = parse_template(
-    {
-        "name": "inv",
-        "fields": [
-            {"name": "invoice_number", "type": "text", "required": True},
-            {"name": "invoice_date", "type": "date", "dateFormat": "DD.MM.YYYY"},
-            {"name": "due_date", "type": "date", "dateFormat": "DD.MM.YYYY"},
-            {"name": "subtotal", "type": "money"},
-            {"name": "tax_amount", "type": "money"},
-            {"name": "total_amount", "type": "money"},
-            {
-                "name": "line_items",
-                "type": "list",
-                "fields": [{"name": "description", "type": "text"}, {"name": "amount", "type": "money"}],
-            },
-        ],
-    }
-)
+from extractd.domain.review import LOW_CONFIDENCE, REQUIRED_MISSING, review_flags
+from extractd.engine.checks import failed_checks
 
 
 def _data(content: dict[str, Any], confidence: dict[str, float] | None = None) -> dict[str, Any]:

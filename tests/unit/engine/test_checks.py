@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests.unit.invoice_template import INVOICE
 
 from extractd.domain.templates import parse_template
 from extractd.engine import extract
@@ -20,25 +21,6 @@ from extractd.engine.checks import (
 )
 
 from .conftest import make_pdf
-
-INVOICE = parse_template(
-    {
-        "name": "inv",
-        "fields": [
-            {"name": "invoice_number", "type": "text", "required": True},
-            {"name": "invoice_date", "type": "date", "dateFormat": "DD.MM.YYYY"},
-            {"name": "due_date", "type": "date", "dateFormat": "DD.MM.YYYY"},
-            {"name": "subtotal", "type": "money"},
-            {"name": "tax_amount", "type": "money"},
-            {"name": "total_amount", "type": "money"},
-            {
-                "name": "line_items",
-                "type": "list",
-                "fields": [{"name": "description", "type": "text"}, {"name": "amount", "type": "money"}],
-            },
-        ],
-    }
-)
 
 # The same roles under names no fixed list would know: only the concept mapping finds them.
 GERMAN = parse_template(
