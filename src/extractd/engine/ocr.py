@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 # Long side (pixels) images are reduced to before OCR. Text on a 600-dpi A4 scan stays legible at this
 # size, and detection time and memory grow with the pixel count.
 MAX_LONG_SIDE = 2200
+# Long side (pixels) the text detector sees; recognition still reads crops of the MAX_LONG_SIDE image.
+DETECTION_LONG_SIDE = 1280
 # Below this char-weighted mean confidence, or with mostly vertical boxes, other rotations are tried.
 GOOD_MEAN_CONFIDENCE = 0.88
 MAX_VERTICAL_SHARE = 0.4
@@ -53,6 +55,17 @@ def get_engine() -> Any:
                         "Global.log_level": "warning",
                         "Global.max_side_len": MAX_LONG_SIDE,
                         "Global.use_cls": False,
+                        # Throughput comes from one worker process per core; a thread pool per
+                        # process only oversubscribes the cores (measured: ~35% more CPU per page).
+                        "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                        # Detection on the long side reduced to DETECTION_LONG_SIDE rather than the
+                        # whole image: about half the detection time, the same words on 200-dpi A4.
+                        "Det.limit_type": "max",
+                        "Det.limit_side_len": DETECTION_LONG_SIDE,
+                        # Line crops batched together are padded to the widest; one at a time wastes
+                        # no work on padding (measured: ~20% less recognition time than 6).
+                        "Rec.rec_batch_num": 1,
                     }
                 )
     return _engine
