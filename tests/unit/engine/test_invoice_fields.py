@@ -7,22 +7,9 @@ from decimal import Decimal
 
 from extractd.domain.templates import parse_template
 from extractd.engine.fields import builtin_templates, extract_fields
-from extractd.engine.layout import build_lines
-from extractd.engine.types import Concept, EInvoiceData, Page, Word
+from extractd.engine.types import Concept, EInvoiceData
 
-Placed = tuple[float, float, str]  # x, y from the top, text
-
-
-def page(items: list[Placed], number: int = 1) -> Page:
-    words: list[Word] = []
-    for x, y, text in items:
-        left = x
-        for token in text.split():
-            width = 5.5 * len(token)
-            words.append(Word(token, (left, y, left + width, y + 10.0)))
-            left += width + 4.0
-    return Page(number, 595.0, 842.0, build_lines(words))
-
+from .conftest import page
 
 GERMAN_INVOICE = page(
     [

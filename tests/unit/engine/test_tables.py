@@ -6,20 +6,8 @@ from extractd.domain.templates import parse_template
 from extractd.engine.fields import builtin_templates, extract_fields
 from extractd.engine.fields.document import DocView
 from extractd.engine.fields.tables import column_role, extract_rows, find_header
-from extractd.engine.layout import build_lines
-from extractd.engine.types import Page, Word
 
-
-def page(items: list[tuple[float, float, str]]) -> Page:
-    words: list[Word] = []
-    for x, y, text in items:
-        left = x
-        for token in text.split():
-            width = 5.5 * len(token)
-            words.append(Word(token, (left, y, left + width, y + 10.0)))
-            left += width + 4.0
-    return Page(1, 595.0, 842.0, build_lines(words))
-
+from .conftest import page
 
 ITEMS_PAGE = page(
     [
