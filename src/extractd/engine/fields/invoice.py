@@ -324,11 +324,12 @@ def _money_in(text: str) -> list[Decimal]:
 def _amounts_of(text: str) -> tuple[Decimal, ...]:
     values: list[Decimal] = []
     has_currency: bool | None = None  # looked for once, and only when a whole number needs it
+    dates = [(s, e) for _day, s, e in find_dates(text)]
     for value, start, end in find_amounts(text):
         tail = text[end : end + 2].lstrip()
         printed = text[start:end]
-        if tail.startswith("%") or find_dates(text[max(0, start - 3) : end + 3]):
-            continue
+        if tail.startswith("%") or any(start - 3 <= s and e <= end + 3 for s, e in dates):
+            continue  # a percentage, or part of a date
         if not _DECIMALS_AT_END.search(printed.strip()):
             if has_currency is None:
                 has_currency = bool(currencies_in(text))

@@ -83,6 +83,9 @@ _LABEL_JOINS = re.compile(r"[/&,]|\bund\b|\band\b|\bet\b|\ben\b")  # "Käufer/Le
 @lru_cache(maxsize=4096)
 def _is_party_label(text: str, labels: tuple[str, ...]) -> bool:
     exact, fuzzy = _party_targets(labels)
+    longest = max((len(t) for t in exact), default=0)
+    if len(compact(text)) > 2 * longest + 8:
+        return False  # longer than two labels joined: a sentence, not a label
     for part in _LABEL_JOINS.split(text):
         key = compact(part)
         if not key:
