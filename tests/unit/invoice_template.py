@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 from extractd.domain.templates import parse_template
 
 INVOICE = parse_template(
@@ -22,3 +25,19 @@ INVOICE = parse_template(
         ],
     }
 )
+
+# Values for INVOICE that pass every check: the totals add up, the line items sum to the subtotal.
+_CONSISTENT_CONTENT: dict[str, Any] = {
+    "invoice_number": "A-1",
+    "invoice_date": "01.03.2024",
+    "due_date": "31.03.2024",
+    "subtotal": 100.0,
+    "tax_amount": 19.0,
+    "total_amount": 119.0,
+    "line_items": [{"description": "a", "amount": 60.0}, {"description": "b", "amount": 40.0}],
+}
+
+
+def consistent_content() -> dict[str, Any]:
+    """A fresh copy of content for INVOICE that passes every check (tests change it freely)."""
+    return copy.deepcopy(_CONSISTENT_CONTENT)

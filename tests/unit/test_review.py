@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.invoice_template import INVOICE
+from tests.unit.invoice_template import INVOICE, consistent_content
 
 from extractd.domain.review import LOW_CONFIDENCE, REQUIRED_MISSING, review_flags
 from extractd.engine.checks import failed_checks
@@ -12,15 +12,7 @@ from extractd.engine.checks import failed_checks
 
 def _data(content: dict[str, Any], confidence: dict[str, float] | None = None) -> dict[str, Any]:
     """A result with one document, its ``checks`` computed by the engine as the pipeline does."""
-    base = {
-        "invoice_number": "A-1",
-        "invoice_date": "01.03.2024",
-        "due_date": "31.03.2024",
-        "subtotal": 100.0,
-        "tax_amount": 19.0,
-        "total_amount": 119.0,
-        "line_items": [{"description": "a", "amount": 60.0}, {"description": "b", "amount": 40.0}],
-    }
+    base = consistent_content()
     conf = dict.fromkeys(base, 0.95) | (confidence or {})
     merged = base | content
     return {

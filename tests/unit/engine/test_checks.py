@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.unit.invoice_template import INVOICE
+from tests.unit.invoice_template import INVOICE, consistent_content
 
 from extractd.domain.templates import parse_template
 from extractd.engine import extract
@@ -43,16 +43,7 @@ GERMAN = parse_template(
 
 
 def _content(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "invoice_number": "A-1",
-        "invoice_date": "01.03.2024",
-        "due_date": "31.03.2024",
-        "subtotal": 100.0,
-        "tax_amount": 19.0,
-        "total_amount": 119.0,
-        "line_items": [{"description": "a", "amount": 60.0}, {"description": "b", "amount": 40.0}],
-    }
-    return base | changes
+    return consistent_content() | changes
 
 
 def test_consistent_document_fails_no_check() -> None:
