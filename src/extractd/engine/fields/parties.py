@@ -307,7 +307,17 @@ def _is_sender_line(cell: Cell) -> bool:
 
 
 def _sender_line_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidate]:
-    """The small return-address line above the window: "Lieferant GmbH · Str. 20 · 80333 München"."""
+    """The small return-address line above the window: "Lieferant GmbH · Str. 20 · 80333 München".
+
+    Found once per document: the seller's name and address both start from it."""
+    cached: list[Candidate] | None = doc.memo.get("sender_lines")
+    if cached is None:
+        cached = _find_sender_lines(doc, cells)
+        doc.memo["sender_lines"] = cached
+    return list(cached)
+
+
+def _find_sender_lines(doc: DocView, cells: Sequence[Cell]) -> list[Candidate]:
     found: list[Candidate] = []
     first_page = doc.lines[0].page if doc.lines else 1
     for cell in cells:
