@@ -65,7 +65,8 @@ def score_date(value: str) -> date | None:
         (r"(\d{4})/(\d{1,2})/(\d{1,2})", "ymd"),
         (r"(\d{4})(\d{2})(\d{2})", "ymd"),
         (r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})", "dmy"),
-        (r"(\d{1,2})\.?\s*([^\W\d_]+)\.?\s*,?\s*(\d{4}|\d{2})", "dMy"),
+        # D-M-Y with a month name: "24 APR 2018", "24. April 2018", "24-MAR-2018", "5/Aug/17".
+        (r"(\d{1,2})[.\s\-/]*([^\W\d_]+)[.\s\-/]*,?\s*(\d{4}|\d{2})", "dMy"),
         (r"([^\W\d_]+)\.?\s*(\d{1,2})\s*,?\s*(\d{4})", "Mdy"),
     ]
     for pattern, kind in patterns:

@@ -289,6 +289,12 @@ def _typed_concept(field: TemplateField, name: str, description: str) -> Concept
 
 def concept_for(field: TemplateField, template: Template | None = None) -> Concept | None:
     """The Concept a field asks for, from its name, description and labels; None if it is something else."""
+    return _concept_of(field)
+
+
+# Fields are frozen and hashable, and the same few fields are asked about for every line and check.
+@lru_cache(maxsize=4096)
+def _concept_of(field: TemplateField) -> Concept | None:
     name = words_of(field.name)
     description = words_of(field.description + " " + " ".join(field.labels))
     if field.type in (FieldType.SECTION, FieldType.EMAIL, FieldType.PHONE, FieldType.IBAN, FieldType.BOOLEAN):
