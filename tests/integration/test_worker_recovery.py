@@ -30,7 +30,9 @@ from extractd.queue.tasks import JobQueue
 
 pytestmark = pytest.mark.slow
 
-WORKER_ENV: dict[str, Any] = {"lease_s": 2, "reaper_interval_s": 0.5, "max_attempts": 3}
+# Short leases keep the tests quick; 4 s (renewed every 1.3 s) so that a worker starved of CPU on a busy
+# machine does not lose a lease it still holds and make an extra attempt.
+WORKER_ENV: dict[str, Any] = {"lease_s": 4, "reaper_interval_s": 0.5, "max_attempts": 3}
 FINAL = {JobStatus.COMPLETED, JobStatus.REVIEW_REQUIRED, JobStatus.FAILED}
 # Scanned pages take seconds each to OCR, so the first worker is surely still busy when the test
 # kills it (about a second in, after its first lease renewal); more pages only make the test slower.
