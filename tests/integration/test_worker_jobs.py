@@ -38,7 +38,7 @@ from extractd.store.models import Document, Job
 pytestmark = pytest.mark.slow
 
 # Short leases so the tests see renewals, expiry and reaping within seconds.
-WORKER_ENV = {"lease_s": 2, "reaper_interval_s": 0.5, "max_attempts": 3}
+WORKER_ENV = {"lease_s": 4, "reaper_interval_s": 0.5, "max_attempts": 3}
 REDIS_URL_VAR = "EXTRACTD_TEST_REDIS_URL"
 FINAL = {JobStatus.COMPLETED, JobStatus.REVIEW_REQUIRED, JobStatus.FAILED}
 
