@@ -14,7 +14,7 @@ from extractd.store.db import SessionFactory
 
 
 class JobDispatcher(Protocol):
-    """Tells the workers that a job may be ready (helper D's ``JobQueue`` implements it)."""
+    """Tells the workers that a job may be ready (``extractd.queue.tasks.JobQueue`` implements it)."""
 
     def dispatch(self, job_id: str) -> None: ...
 

@@ -73,7 +73,7 @@ class Upload:
 
 
 def _engine_options(request: JobRequest) -> dict[str, Any]:
-    # The keys the worker reads back into EngineOptions (helper D's worker).
+    # The keys queue.worker reads back into EngineOptions.
     return {
         "password": request.password,
         "documentSplitting": request.document_splitting,
