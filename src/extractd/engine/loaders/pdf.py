@@ -1,9 +1,10 @@
 """PDF → pages, via pypdfium2: words from the text layer, OCR for pages without a usable one.
 
 Speed matters (the target is 50 text pages a second for the whole pipeline on one core), so the text of
-a page is fetched with one `FPDFText_GetText` call and the per-character work is a single
-`FPDFText_GetLooseCharBox` call on a reused struct. Loose boxes (font ascent to descent) give every
-character of a line the same height, which keeps `build_lines` simple and exact.
+a page is fetched with one `FPDFText_GetText` call, the per-character PDFium work is a single
+`FPDFText_GetLooseCharBox` call writing into one array for the page, and the boxes are turned to display
+coordinates with numpy. Loose boxes (font ascent to descent) give every character of a line the same
+height, which keeps `build_lines` simple and exact.
 
 PDFium is not thread-safe: every call into it holds `PDFIUM_LOCK`. The lock is released while a page
 is OCR'd, which is the slow part.
@@ -14,10 +15,12 @@ from __future__ import annotations
 import ctypes
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -26,7 +29,7 @@ from extractd.engine.layout import build_lines
 from extractd.engine.loaders.base import LoadContext, check_page_count
 from extractd.engine.ocr import MAX_LONG_SIDE, ocr_image
 from extractd.engine.sniff import is_einvoice_xml
-from extractd.engine.types import BBox, EngineOptions, LoadedFile, Page, Word
+from extractd.engine.types import EngineOptions, LoadedFile, Page, Word
 
 logger = logging.getLogger(__name__)
 
@@ -233,60 +236,89 @@ def _usable_text(printable: int, bad: int, area: float) -> bool:
     return printable >= needed and bad <= _MAX_BAD_SHARE * (printable + bad)
 
 
-def _words(text_page: pdfium.PdfTextPage, codes: list[int], to_display: Any) -> list[Word]:
+def _words(text_page: pdfium.PdfTextPage, codes: list[int], to_display: DisplayConverter) -> list[Word]:
     """Group characters into words on separators, on wide gaps and where the baseline jumps.
 
     Gaps and baselines are compared on the displayed page, so text on a page turned by /Rotate (a
-    landscape table shown upright) groups the same way as on an unrotated one.
+    landscape table shown upright) groups the same way as on an unrotated one. This loop runs for
+    every character of every page, so it works on plain lists and locals only.
     """
-    rect = pdfium_c.FS_RECTF()
-    rect_ref = ctypes.byref(rect)
-    get_box = pdfium_c.FPDFText_GetLooseCharBox
-    raw_page = text_page.raw
+    lefts, tops, rights, bottoms = to_display(_char_boxes(text_page, codes))
+    ligature = _LIGATURES.get
+    separators = _SEPARATORS
+    word_gap = _WORD_GAP
     words: list[Word] = []
     chars: list[str] = []
     x0 = y0 = x1 = y1 = 0.0
-    for index, code in enumerate(codes):
-        if code in _SEPARATORS or code < 32:
+    for code, left, top, right, bottom in zip(codes, lefts, tops, rights, bottoms, strict=True):
+        if code in separators or code < 32:
             if chars:
                 words.append(Word("".join(chars), (x0, y0, x1, y1)))
                 chars = []
             continue
-        get_box(raw_page, index, rect_ref)
-        left, top, right, bottom = to_display(rect.left, rect.bottom, rect.right, rect.top)
-        if chars and _breaks_word(left, bottom, x1, y0, y1):
-            words.append(Word("".join(chars), (x0, y0, x1, y1)))
-            chars = []
+        if chars:
+            # The word breaks on a wide gap, on a step back left, or where the baseline jumps.
+            size = y1 - y0
+            gap = left - x1
+            if gap > word_gap * size or gap < -size or abs(bottom - y1) > size / 2:
+                words.append(Word("".join(chars), (x0, y0, x1, y1)))
+                chars = []
         if chars:
             x1, y0, y1 = max(x1, right), min(y0, top), max(y1, bottom)
         else:
             x0, y0, x1, y1 = left, top, right, bottom
-        chars.append(_LIGATURES.get(code) or chr(code))
+        chars.append(ligature(code) or chr(code))
     if chars:
         words.append(Word("".join(chars), (x0, y0, x1, y1)))
     return words
 
 
-def _breaks_word(left: float, bottom: float, word_right: float, word_top: float, word_bottom: float) -> bool:
-    """Whether a character at `left`/`bottom` (display coordinates) cannot continue the word."""
-    size = word_bottom - word_top
-    gap = left - word_right
-    return gap > _WORD_GAP * size or gap < -size or abs(bottom - word_bottom) > size / 2
+# FPDFText_GetLooseCharBox called through a prototype taking plain addresses: pypdfium2's binding
+# only accepts a pointer object of the struct type, which would have to be built per character to
+# write every box into one array.
+_GET_LOOSE_CHAR_BOX = ctypes.cast(
+    pdfium_c.FPDFText_GetLooseCharBox,
+    ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p),
+)
+_RECT_SIZE = ctypes.sizeof(pdfium_c.FS_RECTF)
 
 
-def _to_display(page: pdfium.PdfPage) -> Any:
-    """A function mapping a PDF-space box (origin bottom-left) to the displayed page, origin top-left."""
+def _char_boxes(text_page: pdfium.PdfTextPage, codes: list[int]) -> npt.NDArray[np.float64]:
+    """The loose box of every character, one row each (left, top, right, bottom in PDF space), written
+    by PDFium into one array; rows of separators are skipped and stay zero."""
+    boxes = np.zeros((len(codes), 4), dtype=np.float32)
+    base = boxes.ctypes.data
+    raw_page = ctypes.cast(text_page.raw, ctypes.c_void_p).value
+    get_box = _GET_LOOSE_CHAR_BOX
+    separators = _SEPARATORS
+    for index, code in enumerate(codes):
+        if code not in separators and code >= 32:
+            get_box(raw_page, index, base + index * _RECT_SIZE)
+    # Widened exactly as ctypes would read each float, so the arithmetic below matches float math.
+    return boxes.astype(np.float64)
+
+
+DisplayBoxes = tuple[list[float], list[float], list[float], list[float]]
+DisplayConverter = Callable[[npt.NDArray[np.float64]], DisplayBoxes]
+
+
+def _to_display(page: pdfium.PdfPage) -> DisplayConverter:
+    """A function mapping PDF-space boxes (origin bottom-left; rows of left, top, right, bottom) to the
+    displayed page, origin top-left, as lists of lefts, tops, rights and bottoms."""
     x0, y0, x1, y1 = page.get_bbox()
     rotation = page.get_rotation() % 360
 
-    def convert(left: float, bottom: float, right: float, top: float) -> BBox:
+    def convert(boxes: npt.NDArray[np.float64]) -> DisplayBoxes:
+        left, top, right, bottom = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
         if rotation == 90:
-            return (bottom - y0, left - x0, top - y0, right - x0)
-        if rotation == 180:
-            return (x1 - right, bottom - y0, x1 - left, top - y0)
-        if rotation == 270:
-            return (y1 - top, x1 - right, y1 - bottom, x1 - left)
-        return (left - x0, y1 - top, right - x0, y1 - bottom)
+            shown = (bottom - y0, left - x0, top - y0, right - x0)
+        elif rotation == 180:
+            shown = (x1 - right, bottom - y0, x1 - left, top - y0)
+        elif rotation == 270:
+            shown = (y1 - top, x1 - right, y1 - bottom, x1 - left)
+        else:
+            shown = (left - x0, y1 - top, right - x0, y1 - bottom)
+        return (shown[0].tolist(), shown[1].tolist(), shown[2].tolist(), shown[3].tolist())
 
     return convert
 
