@@ -114,17 +114,37 @@ def _process_job(job_id: str, runtime: WorkerRuntime) -> None:
             heartbeat.stop()
             _give_back(runtime, token, "the worker stopped while running the job", retry_delay_s=0)
             raise
-        except TRANSIENT_ERRORS as exc:
+        except Exception as exc:
             heartbeat.stop()
-            _retry_or_fail(runtime, token, exc)
-        except ExtractdError as exc:
-            heartbeat.stop()
-            log.info("job %s: failed with %s: %s", job_id, exc.code, exc.message)
-            _fail(runtime, token, exc.code, exc.message)
-        except Exception:
-            heartbeat.stop()
-            log.exception("job %s: unexpected error", job_id)
-            _fail(runtime, token, ExtractionFailed.code, ExtractionFailed().message)
+            if caused_by_interrupt(exc):
+                # A library turned the stop signal into an error of its own: still a stop, not a failure.
+                _give_back(runtime, token, "the worker stopped while running the job", retry_delay_s=0)
+                raise KeyboardInterrupt from exc
+            _settle_failure(runtime, token, exc)
+
+
+def caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt (the worker's stop signal) is somewhere in ``exc``'s chain of causes."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _settle_failure(runtime: WorkerRuntime, token: LeaseToken, exc: Exception) -> None:
+    """Retry a transient fault; fail the job with the error's code, or EXTRACTION_FAILED if unexpected."""
+    if isinstance(exc, TRANSIENT_ERRORS):
+        _retry_or_fail(runtime, token, exc)
+    elif isinstance(exc, ExtractdError):
+        log.info("job %s: failed with %s: %s", token.job_id, exc.code, exc.message)
+        _fail(runtime, token, exc.code, exc.message)
+    else:
+        log.error("job %s: unexpected error", token.job_id, exc_info=exc)
+        _fail(runtime, token, ExtractionFailed.code, ExtractionFailed().message)
 
 
 def load_input(runtime: WorkerRuntime, token: LeaseToken) -> JobInput:
