@@ -16,6 +16,7 @@ from extractd.config import Settings
 from extractd.queue.huey_app import make_huey
 from extractd.queue.reaper import Reaper
 from extractd.queue.tasks import JobQueue
+from extractd.queue.worker import STOP_REQUESTED
 from extractd.store.db import create_db_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,21 @@ class JobProcess(Worker):  # type: ignore[misc]
 
     def initialize(self) -> None:
         die_with_parent(_LIBC, signal.SIGKILL)
+        note_stop_requests()
         super().initialize()
+
+
+def note_stop_requests() -> None:
+    """Wrap Huey's SIGTERM handler (it raises KeyboardInterrupt in a running task) to record the request
+    first: a library may swallow or convert that KeyboardInterrupt, and the job must still be handed back."""
+    huey_handler = signal.getsignal(signal.SIGTERM)
+
+    def on_stop(signum: int, frame: Any) -> None:
+        STOP_REQUESTED.set()
+        if callable(huey_handler):
+            huey_handler(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_stop)
 
 
 class SchedulerProcess(Scheduler):  # type: ignore[misc]

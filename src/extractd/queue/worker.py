@@ -48,6 +48,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     TransientError,
 )
 RETRY_BASE_DELAY_S = 1.0
+# Set in a job process when its stop signal arrives (queue.consumer installs the handler), so a job whose
+# run breaks at that moment is handed back rather than failed.
+STOP_REQUESTED = threading.Event()
 
 
 @dataclass
@@ -116,8 +119,9 @@ def _process_job(job_id: str, runtime: WorkerRuntime) -> None:
             raise
         except Exception as exc:
             heartbeat.stop()
-            if caused_by_interrupt(exc):
-                # A library turned the stop signal into an error of its own: still a stop, not a failure.
+            if STOP_REQUESTED.is_set() or caused_by_interrupt(exc):
+                # The stop signal came while a library ran, which turned it into an error of its own (or
+                # swallowed it and then failed): still a stop, not a failure of the job.
                 _give_back(runtime, token, "the worker stopped while running the job", retry_delay_s=0)
                 raise KeyboardInterrupt from exc
             _settle_failure(runtime, token, exc)
