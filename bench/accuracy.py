@@ -29,6 +29,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+# Run as `python bench/accuracy.py`: the repo root (for bench.ocr_memo) is not on sys.path by itself.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 DOC_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 BANDS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01))
 MONTHS = {
@@ -156,6 +159,10 @@ def run_document(args: tuple[Path, dict[str, Any], bool]) -> tuple[list[FieldRes
     from extractd.domain.templates import parse_template
     from extractd.engine.fields import confidence
 
+    if os.environ.get("EXTRACTD_BENCH_OCR_MEMO"):
+        from bench.ocr_memo import install
+
+        install(Path(os.environ["EXTRACTD_BENCH_OCR_MEMO"]))
     if os.environ.get("EXTRACTD_BENCH_RAW_CONFIDENCE"):
         confidence.RECALIBRATION = ()  # the finders' own scores, to fit or judge a recalibration
 
@@ -306,7 +313,15 @@ def main() -> int:
         action="store_true",
         help="with raw scores (no recalibration): judge a recalibration leave-one-group-out",
     )
+    parser.add_argument(
+        "--ocr-memo",
+        type=Path,
+        default=Path(__file__).parent / "out" / "ocr-memo",
+        help="folder remembering RapidOCR's raw output per image (first run fills it); 'off' to disable",
+    )
     args = parser.parse_args()
+    if str(args.ocr_memo) != "off":
+        os.environ["EXTRACTD_BENCH_OCR_MEMO"] = str(args.ocr_memo.resolve())
     template_json = json.loads(args.template.read_text("utf-8"))
     if args.logo:
         os.environ["EXTRACTD_BENCH_RAW_CONFIDENCE"] = "1"
