@@ -9,6 +9,7 @@ starts a fresh memo. Benchmark use only: the service never reads it.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 from pathlib import Path
 from types import SimpleNamespace
@@ -52,7 +53,7 @@ class MemoEngine:
             "scores": _plain(list(output.scores or ())),
             "word_results": _plain(list(output.word_results or ())),
         }
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(fields))
         tmp.replace(path)
         return SimpleNamespace(**fields)
