@@ -26,7 +26,7 @@ REQUEST_ID_HEADER = "x-request-id"
 # A client's own request id is reused when it is short and plain; anything else gets a fresh one.
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # Loggers that are chatty at INFO about things our own records already say.
-_QUIET_LOGGERS = ("huey",)
+_QUIET_LOGGERS = ("huey", "botocore", "boto3")
 
 
 class ContextFilter(logging.Filter):

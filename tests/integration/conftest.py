@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from api_support import Api
 from processes import ManagedProcess, prepare_database, settings_for, start_worker
+from s3_server import S3Server, s3_server
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -80,3 +81,18 @@ def make_api(shared_data_dir: Path, tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture()
 def api(make_api: Any) -> Api:
     return make_api()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """The S3-compatible server of this test process (see s3_server.py)."""
+    with s3_server(tmp_path_factory.mktemp("s3")) as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: S3Server) -> Iterator[str]:
+    """A fresh, empty bucket for one test, removed with its objects afterwards."""
+    name = s3_endpoint.new_bucket()
+    yield name
+    s3_endpoint.drop_bucket(name)

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from extractd.cli.app import DataDirOption, app, build_settings
+from extractd.cli.preflight import require_storage
 from extractd.config import Settings
 from extractd.logging import configure_logging
 from extractd.queue.consumer import die_with_parent, load_libc
@@ -66,6 +67,7 @@ def worker(data_dir: DataDirOption = None, concurrency: ConcurrencyOption = None
     settings = build_settings(data_dir, workers=concurrency)
     configure_logging(settings.log_level, json_lines=settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    require_storage(settings)
     upgrade_to_head(settings)
     concurrency = settings.workers or 1
     run_workers(
@@ -93,6 +95,7 @@ def serve(
     settings = build_settings(data_dir, host=host, port=port, workers=workers)
     configure_logging(settings.log_level, json_lines=settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    require_storage(settings)
     upgrade_to_head(settings)
     engine = create_db_engine(settings)
     try:

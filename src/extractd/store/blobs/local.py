@@ -56,3 +56,12 @@ class LocalBlobStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def check(self) -> None:
+        """The folder exists (or can be made) and takes a file."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root, prefix=".check-"):
+                pass
+        except OSError as exc:
+            raise BlobStoreError(f"cannot use the blob folder {self.root}: {exc}") from exc
