@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from api_support import Api
@@ -96,3 +97,19 @@ def s3_bucket(s3_endpoint: S3Server) -> Iterator[str]:
     name = s3_endpoint.new_bucket()
     yield name
     s3_endpoint.drop_bucket(name)
+
+
+@pytest.fixture
+def redis_database() -> Iterator[str]:
+    """A Redis database of its own (one of the server's numbered databases), emptied afterwards."""
+    import redis
+
+    server_url = os.environ.get("EXTRACTD_TEST_REDIS_URL")
+    if not server_url:
+        pytest.skip("EXTRACTD_TEST_REDIS_URL is not set: Redis cases not run")
+    url = urlsplit(server_url)._replace(path=f"/{secrets.randbelow(15) + 1}").geturl()
+    client = redis.Redis.from_url(url)
+    client.ping()  # a configured server that cannot be reached fails the test
+    yield url
+    client.flushdb()
+    client.close()

@@ -1,0 +1,80 @@
+"""A real scale-out deployment: PostgreSQL + Redis + S3, an API node (`serve --workers 0`) and a separate
+`extractd worker`, each with its own data dir, so nothing can pass through the local disk."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from processes import ManagedProcess, start_serve, start_worker
+from s3_server import S3Server
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.s3]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cluster_env(
+    postgres_database: str, redis_database: str, s3_endpoint: S3Server, s3_bucket: str
+) -> dict[str, Any]:
+    return {
+        "database_url": postgres_database,
+        "redis_url": redis_database,
+        "storage_url": f"s3://{s3_bucket}/extractd",
+        "s3_endpoint_url": s3_endpoint.endpoint_url,
+    }
+
+
+def _wait_for_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = client.get(f"/api/v1/extraction-jobs/{job_id}")
+        assert answer.status_code in (200, 429), answer.text
+        if answer.status_code == 200 and answer.json()["job"]["status"] in {"completed", "failed"}:
+            return dict(answer.json()["job"])
+        assert time.monotonic() < deadline, f"job {job_id} did not finish in {timeout}s"
+        time.sleep(0.5)
+
+
+def _files_under(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
+
+
+def test_a_job_runs_on_postgres_redis_and_s3_across_two_data_dirs(
+    tmp_path: Path, cluster_env: dict[str, Any], s3_endpoint: S3Server, s3_bucket: str
+) -> None:
+    api_dir, worker_dir = tmp_path / "api-node", tmp_path / "worker-machine"
+    api = start_serve(api_dir, tmp_path / "logs", workers=0, name="api", env=cluster_env)
+    worker: ManagedProcess | None = None
+    try:
+        worker = start_worker(worker_dir, tmp_path / "logs", name="worker", env=cluster_env)
+        key = api.extra["api_key"]
+        assert key, api.logs()
+        with httpx.Client(
+            base_url=str(api.base_url), headers={"Authorization": f"api-key {key}"}, timeout=30
+        ) as client:
+            created = client.post(
+                "/api/v1/extraction-jobs",
+                files={"file": ("invoice.pdf", (REPO / "examples" / "invoice.pdf").read_bytes())},
+                data={"templateName": "invoice"},
+            )
+            assert created.status_code == 202, created.text
+            job = _wait_for_job(client, created.json()["job"]["id"])
+            assert job["status"] == "completed", (job, worker.logs()[-3000:])
+            result = client.get(f"/api/v1/extraction-jobs/{job['id']}/result")
+        assert result.status_code == 200, result.text
+        content = result.json()["data"]["documents"][0]["content"]
+        assert content["invoice_number"] == "INV-2026-0117"
+    finally:
+        if worker:
+            worker.stop()
+        api.stop()
+    # The upload went to the bucket, under the prefix; neither machine kept blobs or a queue on its disk.
+    listed = s3_endpoint.client().list_objects_v2(Bucket=s3_bucket).get("Contents", [])
+    assert [item["Key"].split("/")[:2] for item in listed] == [["extractd", "documents"]]
+    for data_dir in (api_dir, worker_dir):
+        assert _files_under(data_dir) == [], _files_under(data_dir)
