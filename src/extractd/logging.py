@@ -21,6 +21,9 @@ from typing import IO, Any
 
 job_id_var: ContextVar[str | None] = ContextVar("extractd_job_id", default=None)
 request_id_var: ContextVar[str | None] = ContextVar("extractd_request_id", default=None)
+# Facts learnt during a job or request (the environment it acts for), in one mutable dict per job/request:
+# a value noted in a copied context (a threadpool dependency, a heartbeat thread) is seen by them all.
+_scope_facts_var: ContextVar[dict[str, str] | None] = ContextVar("extractd_scope_facts", default=None)
 
 REQUEST_ID_HEADER = "x-request-id"
 # A client's own request id is reused when it is short and plain; anything else gets a fresh one.
@@ -30,11 +33,12 @@ _QUIET_LOGGERS = ("huey", "botocore", "boto3")
 
 
 class ContextFilter(logging.Filter):
-    """Adds the current ``job_id`` and ``request_id`` (None outside a job/request) to every record."""
+    """Adds the current ``job_id``, ``request_id`` and ``environment`` (None when unknown) to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.job_id = job_id_var.get()
         record.request_id = request_id_var.get()
+        record.environment = (_scope_facts_var.get() or {}).get("environment")
         return True
 
 
@@ -47,7 +51,11 @@ class PlainFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         parts = [
             f"{key}={value}"
-            for key, value in (("job", getattr(record, "job_id", None)), ("request", _request_of(record)))
+            for key, value in (
+                ("env", getattr(record, "environment", None)),
+                ("job", getattr(record, "job_id", None)),
+                ("request", _request_of(record)),
+            )
             if value
         ]
         record.context = f" [{' '.join(parts)}]" if parts else ""
@@ -55,7 +63,8 @@ class PlainFormatter(logging.Formatter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, process, message, job_id, request_id, exception."""
+    """One JSON object per line: time, level, logger, process, message, job_id, request_id, environment,
+    exception."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -67,6 +76,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "job_id": getattr(record, "job_id", None),
             "request_id": _request_of(record),
+            "environment": getattr(record, "environment", None),
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -102,20 +112,30 @@ def configure_logging(
 @contextmanager
 def job_context(job_id: str) -> Iterator[None]:
     """Every record logged inside (in this thread or task) carries ``job_id``."""
-    token = job_id_var.set(job_id)
+    token, facts = job_id_var.set(job_id), _scope_facts_var.set({})
     try:
         yield
     finally:
+        _scope_facts_var.reset(facts)
         job_id_var.reset(token)
 
 
 @contextmanager
 def request_context(request_id: str) -> Iterator[None]:
-    token = request_id_var.set(request_id)
+    token, facts = request_id_var.set(request_id), _scope_facts_var.set({})
     try:
         yield
     finally:
+        _scope_facts_var.reset(facts)
         request_id_var.reset(token)
+
+
+def note_environment(name: str) -> None:
+    """Name the environment the current job or request acts for: its later records carry it (JSON
+    ``environment``, plain ``env=``), in this thread and in any context copied from the job/request."""
+    facts = _scope_facts_var.get()
+    if facts is not None:
+        facts["environment"] = name
 
 
 Scope = MutableMapping[str, Any]

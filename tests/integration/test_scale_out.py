@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ def cluster_env(
         "redis_url": redis_database,
         "storage_url": f"s3://{s3_bucket}/extractd",
         "s3_endpoint_url": s3_endpoint.endpoint_url,
+        "log_json": "true",
     }
 
 
@@ -66,9 +68,24 @@ def test_a_job_runs_on_postgres_redis_and_s3_across_two_data_dirs(
             job = _wait_for_job(client, created.json()["job"]["id"])
             assert job["status"] == "completed", (job, worker.logs()[-3000:])
             result = client.get(f"/api/v1/extraction-jobs/{job['id']}/result")
+            ready = client.get("/readyz")
+            metrics = client.get("/metrics").text
         assert result.status_code == 200, result.text
         content = result.json()["data"]["documents"][0]["content"]
         assert content["invoice_number"] == "INV-2026-0117"
+        # The API node sees the three services, and the job the other machine ran (from the database).
+        assert ready.status_code == 200, ready.text
+        assert {name: check["status"] for name, check in ready.json()["checks"].items()} == {
+            "database": "ok",
+            "queue": "ok",
+            "storage": "ok",
+        }
+        assert 'extractd_jobs{status="completed"} 1.0' in metrics
+        assert 'extractd_job_duration_seconds_count{loader="pdf"} 1.0' in metrics
+        # The worker's JSON log lines about the job name its environment.
+        records = [json.loads(line) for line in worker.logs().splitlines() if line.startswith("{")]
+        about_job = [record for record in records if record.get("job_id") == job["id"]]
+        assert any(record.get("environment") == "default" for record in about_job), about_job
     finally:
         if worker:
             worker.stop()

@@ -128,3 +128,39 @@ def test_a_plain_client_request_id_is_reused(captured: io.StringIO, given: bytes
     (response_id,) = [value for key, value in start["headers"] if key == b"x-request-id"]
     assert (response_id == given) is kept
     assert _json_records(captured)[0]["request_id"] == response_id.decode()
+
+
+def test_records_name_the_environment_noted_in_a_copied_context(captured: io.StringIO) -> None:
+    from extractd.logging import note_environment, request_context
+
+    configure_logging("INFO", json_lines=True, stream=captured)
+    with request_context("req-1"):
+        log.info("before the key is known")
+        # As FastAPI runs a sync dependency: in a thread, in a copy of the request's context.
+        worker = threading.Thread(target=contextvars.copy_context().run, args=(note_environment, "acme"))
+        worker.start()
+        worker.join()
+        log.info("after authentication")
+    with job_context("job-1"):
+        log.info("a new job starts with no environment")
+        note_environment("other")
+        log.info("its environment is known")
+    log.info("outside")
+    records = _json_records(captured)
+    assert [(r["message"], r["environment"]) for r in records] == [
+        ("before the key is known", None),
+        ("after authentication", "acme"),
+        ("a new job starts with no environment", None),
+        ("its environment is known", "other"),
+        ("outside", None),
+    ]
+
+
+def test_plain_lines_name_the_environment(captured: io.StringIO) -> None:
+    from extractd.logging import note_environment
+
+    configure_logging("INFO", json_lines=False, stream=captured)
+    with job_context("job-2"):
+        note_environment("acme")
+        log.info("hello")
+    assert "[env=acme job=job-2]: hello" in captured.getvalue()

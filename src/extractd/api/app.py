@@ -10,7 +10,9 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
+from extractd.api import ops
 from extractd.api.errors import install_error_handlers
+from extractd.api.metrics import HttpMetricsMiddleware, metrics_registry
 from extractd.api.v1 import extract_fields, extraction_jobs, filters, templates
 from extractd.api.v1.schemas import DOCUMENTED_REQUEST_MODELS
 from extractd.config import Settings
@@ -55,10 +57,13 @@ def create_app(settings: Settings, context: ServiceContext | None = None) -> Fas
 
     app = FastAPI(title="extractd", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.context = context
+    app.state.metrics_registry, http_requests = metrics_registry(context)
     app.add_middleware(RequestIdMiddleware)  # request id in every log record and X-Request-ID
+    app.add_middleware(HttpMetricsMiddleware, requests=http_requests)  # /metrics: requests by route
     install_error_handlers(app)
     for router in (extraction_jobs.router, extract_fields.router, templates.router, filters.router):
         app.include_router(router)
+    app.include_router(ops.router)  # /healthz, /readyz, /metrics
     _document_request_models(app)
     return app
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
+from extractd.logging import note_environment
 from extractd.services.context import ServiceContext
 from extractd.services.keys import Caller, authenticate
 
@@ -40,7 +41,9 @@ DbSession = Annotated[Session, Depends(get_session)]
 
 def get_caller(context: Context, authorization: Annotated[str | None, Security(api_key_header)]) -> Caller:
     with context.sessions() as session:
-        return authenticate(session, authorization)
+        caller = authenticate(session, authorization)
+    note_environment(caller.environment_name)  # the request's log records name its environment
+    return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -67,13 +67,19 @@ def extract(
     filename: str = "document",
     options: EngineOptions = EngineOptions(),
     progress: ProgressCallback | None = None,
+    on_loaded: Callable[[LoadedFile], None] | None = None,
 ) -> dict[str, Any]:
-    """Extract `template`'s fields (or each document's best filter rule's) from a file's bytes."""
+    """Extract `template`'s fields (or each document's best filter rule's) from a file's bytes.
+
+    ``on_loaded`` sees the loaded file (kind, pages and how each was read) before the fields are found.
+    """
     if (template is None) == (not filter_rules):
         raise ValidationFailed("Give exactly one of a template or filter rules.")
     tracker = _Progress(progress)
     tracker.report(0)
     loaded = load(content, options, on_page=tracker.pages)
+    if on_loaded is not None:
+        on_loaded(loaded)
     einvoice = _einvoice(loaded, options)
     groups = split_documents(loaded.pages) if options.document_splitting else [list(loaded.pages)]
     documents = []

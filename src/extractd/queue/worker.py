@@ -13,7 +13,8 @@ import os
 import secrets
 import socket
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -27,12 +28,18 @@ from extractd.domain.jobs import JobStatus
 from extractd.domain.review import review_flags
 from extractd.domain.templates import Template, parse_template
 from extractd.engine import extract
-from extractd.engine.types import EngineOptions, FilterRule
-from extractd.logging import job_context
+from extractd.engine.types import EngineOptions, FilterRule, LoadedFile
+from extractd.logging import job_context, note_environment
 from extractd.store.blobs import BlobStore, BlobStoreError, open_blob_store
 from extractd.store.db import SessionFactory, create_db_engine, make_session_factory, transaction
 from extractd.store.models import Environment, Job, utcnow
-from extractd.store.repositories import DocumentsRepository, JobsRepository, LeaseToken, ResultsRepository
+from extractd.store.repositories import (
+    DocumentsRepository,
+    JobsRepository,
+    LeaseToken,
+    MetricsRepository,
+    ResultsRepository,
+)
 
 if TYPE_CHECKING:
     from extractd.queue.tasks import JobQueue
@@ -99,6 +106,7 @@ def _process_job(job_id: str, runtime: WorkerRuntime) -> None:
         log.debug("job %s: not claimable (taken, cancelled, finished or backing off)", job_id)
         return
     log.info("job %s: attempt %d started by %s", job_id, token.attempt, runtime.worker_id)
+    run = RunFacts()
     with Heartbeat(runtime.sessions, token, runtime.settings.lease_s) as heartbeat:
         try:
             job_input = load_input(runtime, token)
@@ -109,9 +117,10 @@ def _process_job(job_id: str, runtime: WorkerRuntime) -> None:
                 filename=job_input.filename,
                 options=job_input.options,
                 progress=heartbeat.report_progress,
+                on_loaded=run.note_loaded,
             )
             heartbeat.stop()
-            persist_result(runtime, token, job_input, data)
+            persist_result(runtime, token, job_input, data, run)
         except KeyboardInterrupt:
             # The worker is being stopped: hand the job back at once instead of waiting for the lease.
             heartbeat.stop()
@@ -125,6 +134,21 @@ def _process_job(job_id: str, runtime: WorkerRuntime) -> None:
                 _give_back(runtime, token, "the worker stopped while running the job", retry_delay_s=0)
                 raise KeyboardInterrupt from exc
             _settle_failure(runtime, token, exc)
+
+
+@dataclass
+class RunFacts:
+    """What /metrics counts about a run: the loaded file's kind and pages, and the time it took."""
+
+    started: float = field(default_factory=time.monotonic)
+    loader_kind: str = "unknown"
+    pages: int = 0
+    ocr_pages: int = 0
+
+    def note_loaded(self, loaded: LoadedFile) -> None:
+        self.loader_kind = loaded.kind
+        self.pages = len(loaded.pages)
+        self.ocr_pages = sum(1 for page in loaded.pages if page.source == "ocr")
 
 
 def caused_by_interrupt(exc: BaseException) -> bool:
@@ -160,6 +184,8 @@ def load_input(runtime: WorkerRuntime, token: LeaseToken) -> JobInput:
         if document is None:
             raise ExtractionFailed("The job's document is missing.")
         environment = session.get(Environment, job.environment_id)
+        if environment is not None:
+            note_environment(environment.name)  # the job's later log records name its environment
         ttl = (environment.result_ttl if environment else None) or runtime.settings.result_ttl
         template, rules = engine_templates(job)
         options = engine_options(job.options or {}, runtime.settings)
@@ -198,7 +224,11 @@ def engine_options(options: dict[str, Any], settings: Settings) -> EngineOptions
 
 
 def persist_result(
-    runtime: WorkerRuntime, token: LeaseToken, job_input: JobInput, data: dict[str, Any]
+    runtime: WorkerRuntime,
+    token: LeaseToken,
+    job_input: JobInput,
+    data: dict[str, Any],
+    run: RunFacts | None = None,
 ) -> None:
     """Store the result and finish the job in one transaction, if this worker still holds the lease."""
     status, flagged = JobStatus.COMPLETED, None
@@ -217,6 +247,15 @@ def persist_result(
             log.warning("job %s: attempt %d lost its lease; result discarded", token.job_id, token.attempt)
             return
         ResultsRepository(session).save(token.job_id, token.attempt, data, now)
+        if run is not None:
+            MetricsRepository(session).record_run(
+                token.job_id,
+                token.attempt,
+                run.loader_kind,
+                run.pages,
+                run.ocr_pages,
+                time.monotonic() - run.started,
+            )
     log.info("job %s: attempt %d %s", token.job_id, token.attempt, status.value)
 
 

@@ -18,6 +18,10 @@ class JobDispatcher(Protocol):
 
     def dispatch(self, job_id: str) -> None: ...
 
+    def pending_count(self) -> int:
+        """Messages waiting for a worker (reaches the queue's storage: /readyz and /metrics use it)."""
+        ...
+
 
 @dataclass
 class ServiceContext:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,3 +75,9 @@ def transaction(sessions: SessionFactory) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
     with sessions() as session, session.begin():
         yield session
+
+
+def ping(sessions: SessionFactory) -> None:
+    """One round trip to the database (``SELECT 1``); raises the driver's error when it is away."""
+    with sessions() as session:
+        session.execute(text("SELECT 1"))

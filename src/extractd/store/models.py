@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -200,3 +200,17 @@ class RateLimitCounter(Base):
     bucket: Mapped[str] = mapped_column(String(200), primary_key=True)  # "<what>:<id>:<window number>"
     count: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class JobRunStats(Base):
+    """One finished run of a job (a row per attempt that produced a result): what /metrics reports."""
+
+    __tablename__ = "job_run_stats"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    attempt: Mapped[int] = mapped_column(Integer, primary_key=True)
+    loader_kind: Mapped[str] = mapped_column(String(20))  # engine.types.LoadedFile.kind
+    pages: Mapped[int] = mapped_column(Integer)
+    ocr_pages: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)  # from the claim to the stored result
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
