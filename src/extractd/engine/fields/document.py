@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from extractd.engine.fields.parse import currencies_in
+from extractd.engine.locales import LocaleGuess, infer_locale
 from extractd.engine.types import Line, Page, Word
 
 # Words that tell the language of a page; a handful each is enough to pick day/month order and labels.
@@ -66,8 +67,13 @@ class DocView:
         return best if counts[best] > 0 else "en"
 
     @cached_property
-    def day_first(self) -> bool:
-        """Whether numeric dates read day first: from dates that only work one way, else the locale."""
+    def locale(self) -> LocaleGuess:
+        """The countries the document's own text points to (currencies, address, phone, tax-id, words)."""
+        return infer_locale(self.text)
+
+    @cached_property
+    def date_votes(self) -> int:
+        """Numeric dates that only read one way: > 0 day first, < 0 month first, 0 no such date."""
         votes = 0
         for match in _NUMERIC_DATE.finditer(self.text):
             first, second = int(match.group(1)), int(match.group(2))
@@ -75,9 +81,22 @@ class DocView:
                 votes += 1
             elif second > 12 >= first:
                 votes -= 1
-        if votes:
-            return votes > 0
+        return votes
+
+    @cached_property
+    def day_first(self) -> bool:
+        """Whether numeric dates read day first: from dates that only work one way, else the locale."""
+        if self.date_votes:
+            return self.date_votes > 0
+        order = self.locale.date_order
+        if order is not None:
+            return order != "MDY"
         return not (self.language == "en" and self.default_currency == "USD")
+
+    @cached_property
+    def date_order_sure(self) -> bool:
+        """Whether the day/month order of an ambiguous date (`1/8/2022`) is known, not guessed."""
+        return bool(self.date_votes) or self.locale.date_order_sure
 
     @cached_property
     def currencies(self) -> list[str]:
