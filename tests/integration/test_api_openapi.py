@@ -11,6 +11,8 @@ OPERATIONS = {
     ("post", "/api/v1/extraction-jobs"),
     ("get", "/api/v1/extraction-jobs/{job_id}"),
     ("get", "/api/v1/extraction-jobs/{job_id}/result"),
+    ("get", "/api/v1/extraction-jobs/{job_id}/review"),
+    ("post", "/api/v1/extraction-jobs/{job_id}/review"),
     ("post", "/api/v1/extractFields"),
     ("get", "/api/v1/templates"),
     ("post", "/api/v1/templates"),
@@ -38,7 +40,7 @@ async def test_openapi_documents_every_operation_and_its_errors(api: Api) -> Non
         operation = schema["paths"][path][method]
         assert operation["security"] == [{"ApiKey": []}], (method, path)
         assert "422" not in operation["responses"] or path.endswith(
-            ("extraction-jobs", "extractFields", "templates", "filters")
+            ("extraction-jobs", "extractFields", "templates", "filters", "review")
         )
         errors = {
             code: response for code, response in operation["responses"].items() if code.startswith(("4", "5"))

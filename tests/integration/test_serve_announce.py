@@ -1,4 +1,4 @@
-"""`extractd serve` prints only URLs that answer: the API (under /api/v1) and its docs."""
+"""`extractd serve` prints only URLs that answer: the API (under /api/v1), its docs and the console."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ def test_the_announced_urls_answer(tmp_path: Path) -> None:
     try:
         logs = serve.logs()
         urls = dict(re.findall(r"^(\w+):\s+(https?://\S+)", logs, flags=re.MULTILINE))
-        assert set(urls) == {"API", "Docs"}, logs  # nothing printed that does not exist (no console yet)
+        assert set(urls) == {"API", "Docs", "Console"}, logs  # nothing printed that does not exist
         assert urls["API"] == f"{serve.base_url}/api/v1"
         assert httpx.get(urls["Docs"], timeout=10).status_code == 200
+        sign_in = httpx.get(urls["Console"], timeout=10, follow_redirects=True)
+        assert sign_in.status_code == 200 and 'name="api_key"' in sign_in.text
         # The API answers under its base: an unauthenticated call gets our JSON error, not a 404 page.
         answer = httpx.get(f"{urls['API']}/extraction-jobs/00000000-0000-0000-0000-000000000000", timeout=10)
         assert answer.status_code == 401 and answer.json()["success"] is False

@@ -13,8 +13,9 @@ from pydantic.json_schema import models_json_schema
 from extractd.api import ops
 from extractd.api.errors import install_error_handlers
 from extractd.api.metrics import HttpMetricsMiddleware, metrics_registry
-from extractd.api.v1 import extract_fields, extraction_jobs, filters, templates
+from extractd.api.v1 import extract_fields, extraction_jobs, filters, review, templates
 from extractd.api.v1.schemas import DOCUMENTED_REQUEST_MODELS
+from extractd.api.web import console
 from extractd.config import Settings
 from extractd.logging import RequestIdMiddleware
 from extractd.queue.huey_app import make_huey
@@ -61,9 +62,16 @@ def create_app(settings: Settings, context: ServiceContext | None = None) -> Fas
     app.add_middleware(RequestIdMiddleware)  # request id in every log record and X-Request-ID
     app.add_middleware(HttpMetricsMiddleware, requests=http_requests)  # /metrics: requests by route
     install_error_handlers(app)
-    for router in (extraction_jobs.router, extract_fields.router, templates.router, filters.router):
+    for router in (
+        extraction_jobs.router,
+        review.router,
+        extract_fields.router,
+        templates.router,
+        filters.router,
+    ):
         app.include_router(router)
     app.include_router(ops.router)  # /healthz, /readyz, /metrics
+    console.install(app)  # the review console at /console (not in /openapi.json)
     _document_request_models(app)
     return app
 

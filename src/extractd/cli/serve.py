@@ -125,13 +125,14 @@ def serve(
 
 
 def _announce(settings: Settings, api_key: str | None) -> None:
-    # Only URLs that answer: the API (its endpoints live under /api/v1) and its interactive docs.
+    # Only URLs that answer: the API (its endpoints live under /api/v1), its interactive docs, the console.
     base = base_url(settings)
     if api_key:
         typer.echo("Created the environment `default`. Its API key (shown once, keep it):")
         typer.echo(f"  {api_key}")
     typer.echo(f"API:     {base}/api/v1  (Authorization: api-key <key>)")
     typer.echo(f"Docs:    {base}/docs")
+    typer.echo(f"Console: {base}/console  (review jobs; sign in with an API key)")
     typer.echo(f"Data:    {settings.data_dir}")
     typer.echo(f"Workers: {settings.workers} process(es)" if settings.workers else "Workers: none (API only)")
 

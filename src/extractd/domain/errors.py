@@ -220,6 +220,24 @@ class SyncCapacity(ExtractdError):
     code = "SYNC_CAPACITY"
 
 
+class NotAwaitingReview(ExtractdError):
+    """The job is not awaiting review."""
+
+    code = "NOT_AWAITING_REVIEW"
+
+
+class InvalidCorrection(ExtractdError):
+    """A correction does not fit the job's template."""
+
+    code = "INVALID_CORRECTION"
+
+
+class PageImageUnavailable(ExtractdError):
+    """This page has no image to show (the document is not a PDF or an image, or has no such page)."""
+
+    code = "PAGE_IMAGE_UNAVAILABLE"
+
+
 # --- job failure codes (stored on failed jobs, never raised over HTTP) ----------------------------
 class Cancelled(ExtractdError):
     """The job was cancelled."""
@@ -237,6 +255,12 @@ class ExtractionFailed(ExtractdError):
     """The extraction failed unexpectedly."""
 
     code = "EXTRACTION_FAILED"
+
+
+class ReviewRejected(ExtractdError):
+    """A reviewer rejected the result."""
+
+    code = "REVIEW_REJECTED"
 
 
 class TransientError(ExtractdError):

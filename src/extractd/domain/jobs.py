@@ -30,7 +30,8 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.PROCESSING: frozenset(
         {JobStatus.COMPLETED, JobStatus.REVIEW_REQUIRED, JobStatus.FAILED, JobStatus.QUEUED}
     ),
-    JobStatus.REVIEW_REQUIRED: frozenset({JobStatus.COMPLETED}),
+    # review: approved (possibly corrected) → completed; rejected → failed with REVIEW_REJECTED.
+    JobStatus.REVIEW_REQUIRED: frozenset({JobStatus.COMPLETED, JobStatus.FAILED}),
     # restart: a new attempt of the same job.
     JobStatus.COMPLETED: frozenset({JobStatus.QUEUED}),
     JobStatus.FAILED: frozenset({JobStatus.QUEUED}),

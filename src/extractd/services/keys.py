@@ -18,10 +18,11 @@ SHOWN_PREFIX_LENGTH = 12  # "exd_" + 8 characters: enough to tell keys apart in 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the environment the presented key belongs to."""
+    """Who is calling: the environment the presented key belongs to, and that key's id."""
 
     environment_id: str
     environment_name: str
+    key_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,28 @@ def parse_authorization(header: str | None) -> str:
 
 
 def authenticate(session: Session, authorization: str | None) -> Caller:
-    key = api_keys.find_active(session, hash_key(parse_authorization(authorization)))
+    return caller_for_secret(session, parse_authorization(authorization))
+
+
+def caller_for_secret(session: Session, secret: str) -> Caller:
+    """The caller a whole key stands for; Unauthorized when it is unknown or revoked."""
+    key = api_keys.find_active(session, hash_key(secret))
     if key is None:
         raise Unauthorized()
-    environment = environments.get(session, key.environment_id)
+    return _caller(session, key.environment_id, key.id)
+
+
+def caller_for_key_id(session: Session, key_id: str) -> tuple[Caller, str]:
+    """The caller of an active key known by id, and the key's stored hash (a console session is signed
+    with it); Unauthorized when the key is unknown or revoked."""
+    key = api_keys.get_active(session, key_id)
+    if key is None:
+        raise Unauthorized()
+    return _caller(session, key.environment_id, key.id), key.key_hash
+
+
+def _caller(session: Session, environment_id: str, key_id: str) -> Caller:
+    environment = environments.get(session, environment_id)
     if environment is None:
         raise Unauthorized()
-    return Caller(environment_id=environment.id, environment_name=environment.name)
+    return Caller(environment_id=environment.id, environment_name=environment.name, key_id=key_id)

@@ -311,6 +311,52 @@ class DeletedResponse(BaseModel):
     success: Literal[True] = True
 
 
+# --- review (DESIGN.md §4a) ------------------------------------------------------------------------
+class ReviewDecision(BaseModel):
+    """`approve` (optionally with corrections: field name → new value, typed as in `content`) or
+    `reject` (with a reason). `document` picks the result document the corrections are for (0-based;
+    default: the first extracted one)."""
+
+    action: Literal["approve", "reject"]
+    corrections: dict[str, Any] | None = None
+    document: int | None = Field(None, ge=0)
+    reason: str | None = Field(None, max_length=2000)
+
+
+class FlaggedFieldOut(BaseModel):
+    document: int
+    field: str
+    value: Any = None
+    confidence: float | None
+    page: int | None
+    bbox: list[float] | None
+    text: str | None = Field(description="The text the value was read from.")
+    reasons: list[str] = Field(
+        description="`low_confidence`, `required_missing`, or the name of a failed check."
+    )
+    failedChecks: list[dict[str, Any]]
+
+
+class ReviewOut(BaseModel):
+    threshold: int | None
+    flaggedFieldCount: int
+    fields: list[FlaggedFieldOut]
+
+
+class ReviewResponse(BaseModel):
+    success: Literal[True] = True
+    job: ReviewJob
+    review: ReviewOut
+
+
+class ReviewDecisionResponse(BaseModel):
+    """Approved: the completed job and its result (with the `review` record); rejected: the failed job."""
+
+    success: Literal[True] = True
+    job: CompletedJob | FailedJob
+    data: ResultData | None = None
+
+
 # Models only referenced from hand-written request bodies; app.py adds them to the OpenAPI components.
 DOCUMENTED_REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     CreateJobForm,
@@ -321,6 +367,7 @@ DOCUMENTED_REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     TemplateUpdate,
     FilterDefinition,
     FilterUpdate,
+    ReviewDecision,
 )
 
 

@@ -21,6 +21,10 @@ def find_active(session: Session, key_hash: str) -> ApiKey | None:
     return session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)))
 
 
+def get_active(session: Session, key_id: str) -> ApiKey | None:
+    return session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)))
+
+
 def list_with_environments(session: Session, environment_id: str | None) -> list[tuple[ApiKey, Environment]]:
     query = select(ApiKey, Environment).join(Environment, Environment.id == ApiKey.environment_id)
     if environment_id is not None:

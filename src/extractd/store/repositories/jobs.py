@@ -100,6 +100,16 @@ class JobsRepository:
             completed_at=now,
         )
 
+    def reject_review(self, job_id: str, code: str, message: str, now: datetime) -> bool:
+        """review_required → failed (a reviewer rejected the result)."""
+        return self._update(
+            and_(Job.id == job_id, Job.status == JobStatus.REVIEW_REQUIRED, _status_in(JobStatus.FAILED)),
+            status=JobStatus.FAILED,
+            error_code=code,
+            error_message=message,
+            failed_at=now,
+        )
+
     # --- worker protocol -------------------------------------------------------------------------
     def claim(self, job_id: str, worker_id: str, lease_s: float, now: datetime) -> LeaseToken | None:
         """queued → processing for this worker, or None when someone else has it (or it is gone)."""

@@ -30,6 +30,16 @@ class ResultsRepository:
     def get(self, job_id: str) -> JobResult | None:
         return self.session.get(JobResult, job_id)
 
+    def replace_data(self, job_id: str, data: dict[str, Any]) -> bool:
+        """Overwrite a stored payload (a reviewer's corrections); False when there is none."""
+        result = self.session.execute(
+            update(JobResult)
+            .where(JobResult.job_id == job_id)
+            .values(data=data)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def purge_expired(self, now: datetime, limit: int = 500) -> list[str]:
         """Delete the payloads whose time is up and mark their jobs; the job rows stay."""
         due = list(
