@@ -3,11 +3,13 @@
 Sign in with an API key, open the review queue, correct a field on the job's page, approve, and see the
 job completed with the correction in its result. The browser is Debian's `chromium` driven by
 Playwright (`.ci/run` installs both); a browser that cannot be started fails the test, never skips it.
-The screenshot of the review page is the README's `docs/console.png`.
+The test screenshots the review page; with EXTRACTD_UPDATE_SCREENSHOTS=1 it writes the README's
+`docs/console.png` (else a temporary file, so test runs leave the work tree clean).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,7 +119,7 @@ def _sign_in(page: Page, server: ManagedProcess, key: str) -> None:
     expect(page).to_have_url(re.compile(r"/console/queue$"))
 
 
-def test_review_a_job_in_the_console(server: ManagedProcess, browser: Browser) -> None:
+def test_review_a_job_in_the_console(server: ManagedProcess, browser: Browser, tmp_path: Path) -> None:
     key, key_id = _key(server, "reviewers")
     job_id = _job_awaiting_review(server, key)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -151,7 +153,10 @@ def test_review_a_job_in_the_console(server: ManagedProcess, browser: Browser) -
     order.fill("PO-4711")
     page.locator("input[name='field.vendor_name']").fill("Northwind Supplies GmbH")
     page.locator("input[name='field.total_amount']").fill("1190.50")
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    update = os.environ.get("EXTRACTD_UPDATE_SCREENSHOTS", "") not in ("", "0", "false")
+    shot = SCREENSHOT if update else tmp_path / "console.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes().startswith(b"\x89PNG")
 
     page.click("#approve-0")
     expect(page.locator("#job-status")).to_have_text("completed")
