@@ -95,3 +95,44 @@ def test_a_job_runs_on_postgres_redis_and_s3_across_two_data_dirs(
     assert [item["Key"].split("/")[:2] for item in listed] == [["extractd", "documents"]]
     for data_dir in (api_dir, worker_dir):
         assert _files_under(data_dir) == [], _files_under(data_dir)
+
+
+def test_sigterm_hands_a_running_job_back_and_another_machine_finishes_it(
+    tmp_path: Path, cluster_env: dict[str, Any]
+) -> None:
+    from processes import read_job, settings_for, wait_for_status
+    from worker_documents import scanned_pdf
+
+    env = cluster_env | {"lease_s": 30}  # a long lease: only the hand-back can requeue it in time
+    settings = settings_for(tmp_path / "reader", **{k: v for k, v in env.items() if k != "log_json"})
+    api = start_serve(tmp_path / "api-node", tmp_path / "logs", workers=0, name="api", env=env)
+    first = start_worker(tmp_path / "machine-1", tmp_path / "logs", name="first", env=env)
+    second: ManagedProcess | None = None
+    try:
+        with httpx.Client(
+            base_url=str(api.base_url),
+            headers={"Authorization": f"api-key {api.extra['api_key']}"},
+            timeout=30,
+        ) as client:
+            created = client.post(
+                "/api/v1/extraction-jobs",
+                files={"file": ("scan.pdf", scanned_pdf(1, lines_per_page=12))},
+                data={"templateName": "invoice"},
+            )
+            assert created.status_code == 202, created.text
+            job_id = created.json()["job"]["id"]
+            wait_for_status(settings, job_id, {"processing"}, timeout=60)
+            stopped_at = time.monotonic()
+            assert first.stop() == 0, first.logs()[-3000:]
+            assert time.monotonic() - stopped_at < 15  # handed back at once, not after the lease
+            handed_back = read_job(settings, job_id)
+            assert (handed_back.status, handed_back.attempt) == ("queued", 1), handed_back.error_message
+            second = start_worker(tmp_path / "machine-2", tmp_path / "logs", name="second", env=env)
+            job = _wait_for_job(client, job_id, timeout=240)
+        assert job["status"] == "completed", second.logs()[-3000:]
+        assert read_job(settings, job_id).attempt == 2
+    finally:
+        for process in (second, first):
+            if process:
+                process.stop()
+        assert api.stop() == 0  # serve --workers 0 stops cleanly on SIGTERM too
