@@ -78,6 +78,8 @@ async def test_review_lists_the_flagged_fields_with_where_and_why(api: Api, invo
         assert field["page"] == 1
         assert len(field["bbox"]) == 4 and field["bbox"][0] < field["bbox"][2]
         assert field["text"]
+        assert field["text"] in field["textAround"].replace("\n", " ")  # the value's line and neighbours
+        assert len(field["textAround"].splitlines()) >= 2
         assert isinstance(field["confidence"], float) and field["confidence"] * 100 < 99
         assert "low_confidence" in field["reasons"]
 

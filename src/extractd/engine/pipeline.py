@@ -17,6 +17,7 @@ from typing import Any
 from extractd.domain.errors import CorruptFile, ValidationFailed
 from extractd.domain.templates import Template
 from extractd.engine.checks import failed_checks
+from extractd.engine.context import text_around
 from extractd.engine.documents import (
     choose_rule,
     cut_pdf,
@@ -164,15 +165,16 @@ def _extracted(pages: list[Page], template: Template, einvoice: EInvoiceData | N
         "averageDocumentConfidence": round(average, 3),
         "content": {name: to_json(value.value) for name, value in values.items()},
         "fieldConfidence": confidences,
-        "fieldDetails": {name: _details(value) for name, value in values.items()},
+        "fieldDetails": {name: _details(value, pages) for name, value in values.items()},
         # Our extension: consistency checks the values fail (review flags the fields they name).
         "checks": [check.to_json() for check in failed_checks(template, typed)],
     }
 
 
-def _details(value: FieldValue) -> dict[str, Any]:
+def _details(value: FieldValue, pages: Sequence[Page]) -> dict[str, Any]:
     bbox = [round(coordinate, 2) for coordinate in value.bbox] if value.bbox is not None else None
-    return {"page": value.page, "bbox": bbox, "text": value.text} | {
+    around = text_around(pages, value.page, value.bbox)  # what a reviewer reads the value in
+    return {"page": value.page, "bbox": bbox, "text": value.text, "textAround": around} | {
         key: to_json(extra) for key, extra in value.extra.items()
     }
 

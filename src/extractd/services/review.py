@@ -54,6 +54,7 @@ class FlaggedField:
     page: int | None
     bbox: list[float] | None
     text: str | None  # the text the value was read from
+    text_around: str | None  # the lines around it on the page
     reasons: tuple[str, ...]  # low_confidence, required_missing, or a failed check's name
     checks: tuple[dict[str, Any], ...] = ()  # the failed checks naming this field, as the engine gave them
 
@@ -66,6 +67,7 @@ class FlaggedField:
             "page": self.page,
             "bbox": self.bbox,
             "text": self.text,
+            "textAround": self.text_around,
             "reasons": list(self.reasons),
             "failedChecks": list(self.checks),
         }
@@ -122,6 +124,7 @@ def _flagged(index: int, document: dict[str, Any], name: str, reasons: list[str]
         page=details.get("page"),
         bbox=details.get("bbox"),
         text=details.get("text"),
+        text_around=details.get("textAround"),
         reasons=tuple(sorted(set(reasons))),
         checks=checks,
     )

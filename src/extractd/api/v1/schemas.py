@@ -331,6 +331,7 @@ class FlaggedFieldOut(BaseModel):
     page: int | None
     bbox: list[float] | None
     text: str | None = Field(description="The text the value was read from.")
+    textAround: str | None = Field(None, description="The lines around the value on its page.")
     reasons: list[str] = Field(
         description="`low_confidence`, `required_missing`, or the name of a failed check."
     )

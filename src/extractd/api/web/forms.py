@@ -62,6 +62,7 @@ def _field_rows(
                 "confidence": (document.get("fieldConfidence") or {}).get(name),
                 "page": details.get("page"),
                 "bbox": details.get("bbox"),
+                "around": details.get("textAround"),
                 "reasons": flags.get(name, []),
             }
         )
