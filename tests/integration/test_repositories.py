@@ -355,3 +355,35 @@ def test_local_blob_store(tmp_path: Path) -> None:
     for bad in ("../escape", "a//b", "/abs", "a/../b"):
         with pytest.raises(ValueError, match="invalid blob key"):
             store.put(bad, b"")
+
+
+def test_a_review_is_decided_once(sessions: SessionFactory) -> None:
+    """reject_review and approve_review move only a job awaiting review; the first decision wins."""
+    rejected = seed(sessions, JobStatus.REVIEW_REQUIRED).job_id
+    approved = seed(sessions, JobStatus.REVIEW_REQUIRED).job_id
+    queued = seed(sessions).job_id
+    with transaction(sessions) as session:
+        ResultsRepository(session).save(rejected, 1, {"documents": []}, utcnow())
+        jobs = JobsRepository(session)
+        assert jobs.reject_review(rejected, "REVIEW_REJECTED", "Rejected in review: wrong vendor", utcnow())
+        assert not jobs.approve_review(rejected, utcnow())
+        assert not jobs.reject_review(rejected, "REVIEW_REJECTED", "again", utcnow())
+        assert jobs.approve_review(approved, utcnow())
+        assert not jobs.reject_review(approved, "REVIEW_REJECTED", "late", utcnow())
+        assert not jobs.reject_review(queued, "REVIEW_REJECTED", "not in review", utcnow())
+        assert ResultsRepository(session).replace_data(rejected, {"documents": [], "review": {"action": "x"}})
+        assert not ResultsRepository(session).replace_data(queued, {})
+    job = job_row(sessions, rejected)
+    assert (job.status, job.error_code, job.error_message) == (
+        JobStatus.FAILED,
+        "REVIEW_REJECTED",
+        "Rejected in review: wrong vendor",
+    )
+    assert job.failed_at is not None
+    assert (job_row(sessions, approved).status, job_row(sessions, queued).status) == (
+        JobStatus.COMPLETED,
+        JobStatus.QUEUED,
+    )
+    with transaction(sessions) as session:
+        result = ResultsRepository(session).get(rejected)
+        assert result is not None and result.data["review"] == {"action": "x"}
