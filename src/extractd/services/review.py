@@ -189,10 +189,10 @@ def approve(
     extracted one)."""
     now = datetime.now(UTC)
     with transaction(ctx.sessions) as session:
-        job, data = _locked_for_review(session, caller.environment_id, job_id)
-        index = _document_index(data, document)
+        job, data = _awaiting_review(session, caller.environment_id, job_id)
         changes: dict[str, dict[str, Any]] = {}
-        if corrections:
+        index = _document_index(data, document) if corrections or document is not None else None
+        if corrections and index is not None:
             target = data["documents"][index]
             template = _template_of(job, target)
             for name, value in validate_corrections(template, corrections).items():
@@ -213,7 +213,7 @@ def reject(ctx: ServiceContext, caller: Caller, job_id: str, reason: str) -> Job
     now = datetime.now(UTC)
     message = f"Rejected in review: {reason}" if reason else ReviewRejected().message
     with transaction(ctx.sessions) as session:
-        job, data = _locked_for_review(session, caller.environment_id, job_id)
+        job, data = _awaiting_review(session, caller.environment_id, job_id)
         data["review"] = _review_record("rejected", caller, now, {}, None) | {"reason": reason}
         if not JobsRepository(session).reject_review(job.id, ReviewRejected.code, message, now):
             raise NotAwaitingReview("The job is no longer awaiting review.")
@@ -221,7 +221,8 @@ def reject(ctx: ServiceContext, caller: Caller, job_id: str, reason: str) -> Job
     return get_job(ctx, caller.environment_id, job_id)
 
 
-def _locked_for_review(session: Any, environment_id: str, job_id: str) -> tuple[Job, dict[str, Any]]:
+def _awaiting_review(session: Any, environment_id: str, job_id: str) -> tuple[Job, dict[str, Any]]:
+    """The job and a copy of its result, if it awaits review (the decision's UPDATE re-checks that)."""
     job = JobsRepository(session).get(_valid_job_id(job_id), environment_id)
     if job is None:
         raise JobNotFound()
