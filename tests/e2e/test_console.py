@@ -176,6 +176,8 @@ def test_review_a_job_in_the_console(server: ManagedProcess, browser: Browser, t
     assert data["review"]["keyId"] == key_id
     assert data["review"]["changes"]["purchase_order"] == {"from": None, "to": "PO-4711"}
     assert data["review"]["changes"]["total_amount"] == {"from": 1190.0, "to": 1190.5}
+    # Untouched inputs (invoice_number, the dates, subtotal shown as "1000.0") are no corrections.
+    assert set(data["review"]["changes"]) <= {"purchase_order", "vendor_name", "total_amount"}
     context.close()
 
 
