@@ -53,7 +53,7 @@ def render_page(
     else:
         raise PageImageUnavailable(f"A {kind} document has no page images.")
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG", compress_level=1)  # fast to write; a screen page is ~75 KB
     return PageImage(out.getvalue(), width, height, image.width, image.height)
 
 
