@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tests.integration.processes import ManagedProcess, free_port, start_serve, start_worker, wait_until
 
 from extractd.config import Settings
+from extractd.queue.consumer import die_with_parent, load_libc
 from extractd.store.db import create_db_engine, make_session_factory
 from extractd.store.models import Job
 from speed import _page_count, _run, _work, ocr_inputs, text_inputs
@@ -72,10 +73,13 @@ def engine_docs_per_min(inputs: list[bytes], workers: int) -> float:
 
 @contextlib.contextmanager
 def moto_s3(log_dir: Path) -> Iterator[str]:
-    port = free_port()
+    port, libc = free_port(), load_libc()
     with (log_dir / "moto.log").open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=log,
+            preexec_fn=lambda: die_with_parent(libc),  # gone with the benchmark, however it ends
         )
     endpoint = f"http://127.0.0.1:{port}"
     try:

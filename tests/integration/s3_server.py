@@ -19,6 +19,8 @@ import httpx
 import pytest
 from processes import free_port, wait_until
 
+from extractd.queue.consumer import die_with_parent, load_libc
+
 S3_ENDPOINT_VAR = "EXTRACTD_TEST_S3_ENDPOINT_URL"
 # moto accepts any credentials; a real server configured through the variable brings its own.
 MOTO_CREDENTIALS = {
@@ -66,13 +68,15 @@ def s3_server(log_dir: Path) -> Iterator[S3Server]:
         pytest.skip(message)
     for name, value in MOTO_CREDENTIALS.items():
         os.environ.setdefault(name, value)  # inherited by the extractd processes the tests start
-    port = free_port()
+    port, libc = free_port(), load_libc()
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / "moto.log").open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Gone with this test process even if it is killed outright: no server outlives its run.
+            preexec_fn=lambda: die_with_parent(libc),
         )
     endpoint = f"http://127.0.0.1:{port}"
     try:
