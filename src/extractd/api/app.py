@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
 from extractd.api import ops
+from extractd.api.edge import EdgeGuard
 from extractd.api.errors import install_error_handlers
 from extractd.api.metrics import HttpMetricsMiddleware, metrics_registry
 from extractd.api.v1 import extract_fields, extraction_jobs, filters, review, templates
@@ -24,7 +25,7 @@ from extractd.services.context import ServiceContext
 from extractd.services.rate_limit import open_poll_counter
 from extractd.services.webhook_coverage import NoSubscriptions
 from extractd.store.blobs import open_blob_store
-from extractd.store.db import create_db_engine, make_session_factory
+from extractd.store.db import create_db_engine, make_session_factory, translate_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ Every error answers `{"success": false, "error": {"code", "message"}}`."""
 
 
 def build_context(settings: Settings) -> ServiceContext:
-    sessions = make_session_factory(create_db_engine(settings))
+    sessions = make_session_factory(translate_unavailable(create_db_engine(settings)))
     return ServiceContext(
         settings=settings,
         sessions=sessions,
@@ -59,9 +60,10 @@ def create_app(settings: Settings, context: ServiceContext | None = None) -> Fas
     app = FastAPI(title="extractd", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.context = context
     app.state.metrics_registry, http_requests = metrics_registry(context)
+    install_error_handlers(app)  # handlers, and the ErrorBoundary middleware answering unexpected errors
+    app.add_middleware(EdgeGuard)  # control characters in the path, query or headers: 400
     app.add_middleware(RequestIdMiddleware)  # request id in every log record and X-Request-ID
     app.add_middleware(HttpMetricsMiddleware, requests=http_requests)  # /metrics: requests by route
-    install_error_handlers(app)
     for router in (
         extraction_jobs.router,
         review.router,

@@ -14,9 +14,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from extractd.domain import errors
 
@@ -25,7 +26,9 @@ logger = logging.getLogger(__name__)
 _STATUS_BY_CODE: dict[str, int] = {
     # 400: the request itself is wrong.
     errors.ValidationFailed.code: 400,
+    errors.MalformedRequest.code: 400,
     errors.MalformedJson.code: 400,
+    errors.JsonTooDeep.code: 400,
     errors.UnsupportedOption.code: 400,
     errors.InvalidDeliveryMode.code: 400,
     errors.WebhookCoverageUnresolved.code: 400,
@@ -44,6 +47,7 @@ _STATUS_BY_CODE: dict[str, int] = {
     errors.SyncTimeout.code: 408,
     errors.TemplateExists.code: 409,
     errors.FilterExists.code: 409,
+    errors.ConcurrentUpdate.code: 409,
     errors.BuiltinTemplateReadOnly.code: 409,
     errors.IdempotencyInProgress.code: 409,
     errors.InvalidTransition.code: 409,
@@ -101,8 +105,8 @@ def error_response(error: errors.ExtractdError) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(error, errors.RateLimited):
         headers["Retry-After"] = str(max(1, math.ceil(error.retry_after_s)))
-    elif isinstance(error, errors.SyncCapacity):
-        headers["Retry-After"] = "1"
+    elif isinstance(error, errors.SyncCapacity) or status == 503:
+        headers["Retry-After"] = str(max(1, math.ceil(float(error.data.get("retry_after_s", 1)))))
     if status >= 500:
         logger.error("request failed with %s: %s", error.code, error.message)
     return JSONResponse(error_body(error.code, error.message), status_code=status, headers=headers)
@@ -153,22 +157,43 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    # A locked or unreachable database is temporary: tell the client to retry instead of failing hard.
-    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    response = error_response(errors.TransientError("The database is busy or unreachable; retry shortly."))
-    response.headers["Retry-After"] = "1"
-    return response
+class ErrorBoundary:
+    """ASGI middleware answering an unexpected exception with a 500 in our error body.
 
+    It handles the exception instead of leaving it to Starlette's ServerErrorMiddleware, which answers
+    and then re-raises it, so that uvicorn closes the keep-alive connection and the client's next request
+    on it is reset. A client that went away mid-request (an upload cut off) is logged at INFO: nobody is
+    left to answer, and nothing on our side went wrong.
+    """
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse(error_body("INTERNAL_ERROR", "An unexpected error occurred."), status_code=500)
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except ClientDisconnect:
+            logger.info("client disconnected during %s %s", scope["method"], scope["path"])
+        except Exception as exc:
+            logger.error("unexpected error on %s %s", scope["method"], scope["path"], exc_info=exc)
+            if started:
+                raise  # part of a response is out: only closing the connection can end it
+            response = JSONResponse(error_body("INTERNAL_ERROR", "An unexpected error occurred."), 500)
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.ExtractdError, _on_extractd_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(OperationalError, _on_database_unavailable)
-    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_middleware(ErrorBoundary)

@@ -88,6 +88,7 @@ def serve(
     import uvicorn
 
     from extractd.api.app import create_app
+    from extractd.api.edge import http_protocol
     from extractd.services.bootstrap import bootstrap
     from extractd.store.db import create_db_engine, make_session_factory
     from extractd.store.migrate import upgrade_to_head
@@ -118,6 +119,7 @@ def serve(
             port=settings.port,
             log_level="warning",
             log_config=None,
+            http=http_protocol(),  # what uvicorn refuses before the app answers in our error body too
         )
     finally:
         if supervisor:

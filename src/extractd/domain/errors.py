@@ -32,6 +32,18 @@ class MalformedJson(ExtractdError):
     code = "MALFORMED_JSON"
 
 
+class MalformedRequest(ExtractdError):
+    """The HTTP request is malformed (for example a control character in a header, the path or the query)."""
+
+    code = "MALFORMED_REQUEST"
+
+
+class JsonTooDeep(ExtractdError):
+    """The JSON body nests too deep."""
+
+    code = "JSON_TOO_DEEP"
+
+
 class UnsupportedOption(ExtractdError):
     """`options` fields are not supported; send each setting as its own top-level field."""
 
@@ -146,6 +158,12 @@ class FilterExists(ExtractdError):
     """A filter with this name exists already."""
 
     code = "FILTER_EXISTS"
+
+
+class ConcurrentUpdate(ExtractdError):
+    """It was changed by other requests at the same time, every time we tried; send the update again."""
+
+    code = "CONCURRENT_UPDATE"
 
 
 class BuiltinTemplateReadOnly(ExtractdError):

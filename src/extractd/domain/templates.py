@@ -34,6 +34,8 @@ class FieldType(StrEnum):
 CONTAINER_TYPES = frozenset({FieldType.LIST, FieldType.SECTION})
 DATE_FORMAT_TOKENS = re.compile(r"YYYY|YY|MMMM|MMM|MM|M|DD|D")
 DEFAULT_DATE_FORMAT = "YYYY-MM-DD"
+# How deep list and section fields may nest (a field inside a section inside a list is depth 3).
+MAX_FIELD_DEPTH = 8
 
 
 def _name(value: str) -> str:
@@ -134,6 +136,7 @@ def _unique_names(fields: tuple[TemplateField, ...], where: str) -> None:
 
 def parse_template(data: Any) -> Template:
     """Validate a template given as JSON data; raise InvalidTemplate naming what is wrong."""
+    _check_depth(data)
     try:
         return Template.model_validate(data)
     except ValidationError as exc:
@@ -141,3 +144,20 @@ def parse_template(data: Any) -> Template:
             f"{'.'.join(str(p) for p in err['loc']) or 'template'}: {err['msg']}" for err in exc.errors()
         )
         raise InvalidTemplate(f"Invalid template: {problems}") from exc
+
+
+def _check_depth(data: Any) -> None:
+    """Refuse fields nested deeper than MAX_FIELD_DEPTH before validation recurses into them."""
+    level = [data]
+    for depth in range(MAX_FIELD_DEPTH + 1):
+        level = [
+            field
+            for item in level
+            if isinstance(item, dict) and isinstance(item.get("fields"), list | tuple)
+            for field in item["fields"]
+        ]
+        if not level:
+            return
+        if depth == MAX_FIELD_DEPTH:
+            break
+    raise InvalidTemplate(f"Invalid template: fields nest deeper than {MAX_FIELD_DEPTH} levels.")

@@ -10,8 +10,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
 
-from extractd.domain.errors import FilterExists, FilterNotFound, InvalidFilter
+from extractd.domain.errors import ConcurrentUpdate, FilterExists, FilterNotFound, InvalidFilter
 from extractd.services import templates
+from extractd.store.db import SessionFactory, transaction
 from extractd.store.repositories import filters as filter_rows
 
 
@@ -91,17 +92,23 @@ def create_filter(session: Session, environment_id: str, data: Any) -> FilterVie
     return _view(filter_rows.create(session, environment_id, parsed.name, parsed.description, rules))
 
 
-def update_filter(session: Session, environment_id: str, name: str, data: Any) -> FilterView:
-    row = filter_rows.get_by_name(session, environment_id, name)
-    if row is None:
-        raise FilterNotFound(f"No filter named {name!r}.")
+def update_filter(sessions: SessionFactory, environment_id: str, name: str, data: Any) -> FilterView:
+    """Replace the filter's rules; concurrent updates each apply once, in some order (or 409)."""
     if isinstance(data, dict) and "name" not in data:
         data = {**data, "name": name}
     parsed = parse_filter(data)
     if parsed.name != name:
         raise InvalidFilter("The filter's name cannot change; create a new filter instead.")
-    rules = _checked_rules(session, environment_id, parsed)
-    return _view(filter_rows.update(session, row, parsed.description, rules))
+    for _ in range(templates.UPDATE_ATTEMPTS):
+        with transaction(sessions) as session:
+            row = filter_rows.get_by_name(session, environment_id, name)
+            if row is None:
+                raise FilterNotFound(f"No filter named {name!r}.")
+            rules = _checked_rules(session, environment_id, parsed)
+            updated = filter_rows.replace(session, row, parsed.description, rules)
+            if updated is not None:
+                return _view(updated)
+    raise ConcurrentUpdate(f"The filter {name!r} kept changing while this update ran; send it again.")
 
 
 def delete_filter(session: Session, environment_id: str, name: str) -> None:

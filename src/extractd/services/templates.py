@@ -14,9 +14,20 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from extractd.domain.errors import BuiltinTemplateReadOnly, InvalidTemplate, TemplateExists, TemplateNotFound
+from extractd.domain.errors import (
+    BuiltinTemplateReadOnly,
+    ConcurrentUpdate,
+    InvalidTemplate,
+    TemplateExists,
+    TemplateNotFound,
+)
 from extractd.domain.templates import Template, parse_template
+from extractd.store.db import SessionFactory, transaction
 from extractd.store.repositories import templates as template_rows
+
+# Concurrent updates of one template: each round of conflicting UPDATEs has one winner; the others read
+# the new version and try again, this many times in all before answering CONCURRENT_UPDATE.
+UPDATE_ATTEMPTS = 40
 
 
 @dataclass(frozen=True)
@@ -86,20 +97,34 @@ def create_template(session: Session, environment_id: str, data: Any) -> Templat
     return TemplateView(row.name, row.definition, row.version, False, row.created_at, row.updated_at)
 
 
-def update_template(session: Session, environment_id: str, name: str, data: Any) -> TemplateView:
-    """A new version of the template; the body's name, when given, must be the same name."""
+def update_template(sessions: SessionFactory, environment_id: str, name: str, data: Any) -> TemplateView:
+    """A new version of the template; the body's name, when given, must be the same name.
+
+    Every update makes exactly one new version, also when many run at once (see UPDATE_ATTEMPTS).
+    """
     if name in _builtins():
         raise BuiltinTemplateReadOnly()
-    row = template_rows.get_by_name(session, environment_id, name)
-    if row is None:
-        raise TemplateNotFound(f"No template named {name!r}.")
     if isinstance(data, dict) and "name" not in data:
         data = {**data, "name": name}
     template = parse_strict(data)
     if template.name != name:
         raise InvalidTemplate("The template's name cannot change; create a new template instead.")
-    row = template_rows.add_version(session, row, template.to_json())
-    return TemplateView(row.name, row.definition, row.version, False, row.created_at, row.updated_at)
+    for _ in range(UPDATE_ATTEMPTS):
+        with transaction(sessions) as session:
+            row = template_rows.get_by_name(session, environment_id, name)
+            if row is None:
+                raise TemplateNotFound(f"No template named {name!r}.")
+            updated = template_rows.add_version(session, row, template.to_json())
+            if updated is not None:
+                return TemplateView(
+                    updated.name,
+                    updated.definition,
+                    updated.version,
+                    False,
+                    updated.created_at,
+                    updated.updated_at,
+                )
+    raise ConcurrentUpdate(f"The template {name!r} kept changing while this update ran; send it again.")
 
 
 def delete_template(session: Session, environment_id: str, name: str) -> None:

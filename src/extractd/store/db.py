@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from extractd.config import Settings
+from extractd.domain.errors import TransientError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -64,6 +66,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def translate_unavailable(engine: Engine) -> Engine:
+    """Raise TransientError (503, retry) where the driver says the database is busy or unreachable.
+
+    For the API's engine: its callers answer the client. Workers keep the driver's exceptions, which
+    their retry logic tells apart.
+    """
+    event.listen(engine, "handle_error", _unavailable_as_transient)
+    return engine
+
+
+def _unavailable_as_transient(context: ExceptionContext) -> None:
+    if isinstance(context.sqlalchemy_exception, OperationalError | InterfaceError):
+        raise TransientError(
+            "The database is busy or unreachable; retry shortly.", retry_after_s=1
+        ) from context.original_exception
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:

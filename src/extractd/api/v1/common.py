@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -11,8 +10,9 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from extractd.api.errors import ERROR_DESCRIPTIONS
+from extractd.api.v1 import bounds
 from extractd.api.v1.schemas import ErrorResponse, body_ref
-from extractd.domain.errors import FileTooLarge, MalformedJson, UnsupportedMediaType
+from extractd.domain.errors import FileTooLarge, UnsupportedMediaType
 from extractd.services.context import ServiceContext
 from extractd.services.idempotency import Create, JobCreate, request_fingerprint, run_job_once
 
@@ -75,10 +75,7 @@ async def read_json_body(request: Request) -> Any:
         body.extend(chunk)
         if len(body) > MAX_JSON_BODY:
             raise FileTooLarge("The JSON body is larger than 1 MB.")
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedJson() from exc
+    return bounds.loads(bytes(body))
 
 
 JsonBody = Annotated[Any, Depends(read_json_body)]

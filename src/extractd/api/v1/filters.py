@@ -87,10 +87,10 @@ def get_filter(name: str, session: DbSession, caller: CurrentCaller) -> dict[str
     summary="Replace a filter",
     response_model=FilterResponse,
     openapi_extra=json_request_body(FilterUpdate),
-    responses=error_responses(400, 401, 404, 413, 415),
+    responses=error_responses(400, 401, 404, 409, 413, 415),
 )
-def update_filter(name: str, body: JsonBody, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    view = filters.update_filter(session, caller.environment_id, name, body)
+def update_filter(name: str, body: JsonBody, context: Context, caller: CurrentCaller) -> dict[str, Any]:
+    view = filters.update_filter(context.sessions, caller.environment_id, name, body)
     return {"success": True, "filter": filter_out(view)}
 
 

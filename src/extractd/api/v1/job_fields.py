@@ -7,6 +7,7 @@ true/false/1/0 there. JSON values must have their JSON type (no "1" for a number
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,8 @@ _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0"})
 SCHEMA_CHUNKING = frozenset({"auto", "combined"})
 DELIVERY_MODES = frozenset({"poll", "webhook"})
+MAX_INT_DIGITS = 9
+_WHOLE_NUMBER = re.compile(rf"-?[0-9]{{1,{MAX_INT_DIGITS}}}")
 
 
 def check_field_names(names: set[str], sync: bool, transport_fields: frozenset[str]) -> None:
@@ -59,9 +62,10 @@ def _form_bool(name: str, value: str) -> bool:
 
 
 def _form_int(name: str, value: str) -> int:
+    # ASCII digits only (str.isdigit() also takes "²", which int() refuses), and few of them.
     text = value.strip()
-    if not text.lstrip("-").isdigit():
-        raise ValidationFailed(f"{name} must be a whole number.")
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise ValidationFailed(f"{name} must be a whole number of at most {MAX_INT_DIGITS} digits.")
     return int(text)
 
 

@@ -92,8 +92,8 @@ def get_template(name: str, session: DbSession, caller: CurrentCaller) -> dict[s
     openapi_extra=json_request_body(TemplateUpdate),
     responses=error_responses(400, 401, 404, 409, 413, 415),
 )
-def update_template(name: str, body: JsonBody, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    view = templates.update_template(session, caller.environment_id, name, body)
+def update_template(name: str, body: JsonBody, context: Context, caller: CurrentCaller) -> dict[str, Any]:
+    view = templates.update_template(context.sessions, caller.environment_id, name, body)
     return {"success": True, "template": template_out(view)}
 
 

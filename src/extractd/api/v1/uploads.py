@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
@@ -18,11 +17,11 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from extractd.api.v1 import bounds
 from extractd.domain.errors import (
     EmptyFile,
     FileTooLarge,
     InvalidBase64,
-    MalformedJson,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -54,7 +53,7 @@ def _too_large(max_bytes: int) -> FileTooLarge:
 
 def _check_declared_length(request: Request, limit: int, max_bytes: int) -> None:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise _too_large(max_bytes)
 
 
@@ -114,6 +113,7 @@ async def _from_form(items: list[tuple[str, str | UploadFile]], max_bytes: int) 
     content = await upload_file.read(max_bytes + 1)
     if len(content) > max_bytes:
         raise _too_large(max_bytes)
+    bounds.check_form(fields, upload_file.filename)
     filename = (upload_file.filename or "").strip() or DEFAULT_FILENAME
     return RawCreateRequest(upload=Upload(content=content, filename=filename), form_fields=fields)
 
@@ -124,10 +124,7 @@ async def _read_json(request: Request, max_bytes: int) -> RawCreateRequest:
     body = bytearray()
     async for chunk in _limited_stream(request, limit, max_bytes):
         body.extend(chunk)
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedJson() from exc
+    data = bounds.loads(bytes(body), skip=("file",))
     if not isinstance(data, dict):
         raise ValidationFailed("The JSON body must be an object.")
     encoded = data.pop("file", None)
