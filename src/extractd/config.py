@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     max_attempts: int = Field(3, ge=1, description="Attempts before a job fails with WORKER_LOST.")
     result_ttl: int = Field(604800, ge=1, description="Seconds a result is kept.")
     idempotency_ttl: int = Field(86400, ge=1, description="Seconds an Idempotency-Key is remembered.")
+    idempotency_lock_s: float = Field(
+        30.0, gt=0, description="Seconds a create holds its Idempotency-Key before a retry may take it over."
+    )
     sync_timeout_s: float = Field(300.0, gt=0)
     sync_slots: int = Field(4, ge=1, description="Concurrent synchronous extractions allowed.")
     reaper_interval_s: float = Field(5.0, gt=0)

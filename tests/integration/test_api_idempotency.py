@@ -95,14 +95,16 @@ async def test_same_key_while_the_first_is_being_created_is_409(api: Api, invoic
     with api.app.state.context.sessions() as session:
         environment = session.query(Environment).filter_by(name=api.environment).one()
         # Exactly what a first request holds while it creates the job.
+        in_an_hour = datetime.now(UTC) + timedelta(hours=1)
         assert records.try_claim(
-            session, environment.id, "busy", fingerprint, datetime.now(UTC) + timedelta(hours=1)
+            session, environment.id, "busy", fingerprint, in_an_hour, "holder", in_an_hour
         )
     response = await _create(
         api, {"file": b64(invoice_pdf), "filename": "a.pdf", "templateName": "invoice"}, "busy"
     )
     assert response.status_code == 409, response.text
     assert response.json()["error"]["code"] == "IDEMPOTENCY_IN_PROGRESS"
+    assert 3590 <= int(response.headers["Retry-After"]) <= 3600  # when the holder's lock runs out
     assert _jobs_of(api) == []
 
 

@@ -103,10 +103,11 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 def error_response(error: errors.ExtractdError) -> JSONResponse:
     status = status_for(error.code)
     headers: dict[str, str] = {}
-    if isinstance(error, errors.RateLimited):
-        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after_s)))
-    elif isinstance(error, errors.SyncCapacity) or status == 503:
-        headers["Retry-After"] = str(max(1, math.ceil(float(error.data.get("retry_after_s", 1)))))
+    retry_after = error.data.get("retry_after_s")
+    if retry_after is None and (isinstance(error, errors.SyncCapacity) or status == 503):
+        retry_after = 1  # every 503 says when to come back
+    if retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(float(retry_after))))
     if status >= 500:
         logger.error("request failed with %s: %s", error.code, error.message)
     return JSONResponse(error_body(error.code, error.message), status_code=status, headers=headers)

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from extractd.domain import errors
 from extractd.domain.errors import (
     ExtractdError,
@@ -99,9 +101,17 @@ def _pin_definitions(
 
 
 def create_job(
-    ctx: ServiceContext, environment_id: str, request: JobRequest, upload: Upload, dialect: str = "v1"
+    ctx: ServiceContext,
+    environment_id: str,
+    request: JobRequest,
+    upload: Upload,
+    dialect: str = "v1",
+    bind: Callable[[Session, str], None] | None = None,
 ) -> Job:
-    """Validate, store the document, create the queued job, dispatch it; the job row is returned."""
+    """Validate, store the document, create the queued job, dispatch it; the job row is returned.
+
+    ``bind`` runs in the transaction that inserts the job (an Idempotency-Key records the job there).
+    """
     if bool(request.template_name) == bool(request.filter_name):
         raise ValidationFailed("Give exactly one of templateName or filterName.")
     content_type = sniff_type(upload.content)
@@ -141,6 +151,8 @@ def create_job(
             )
         )
         JobsRepository(session).add(job)
+        if bind is not None:
+            bind(session, job.id)
     _dispatch(ctx, job.id)
     return job
 
@@ -219,20 +231,18 @@ def extract_sync(
     request: JobRequest,
     upload: Upload,
     job_id: str | None = None,
-    on_created: Callable[[str], None] | None = None,
+    bind: Callable[[Session, str], None] | None = None,
 ) -> tuple[Job, dict[str, Any]]:
     """Create a job and wait for its result, holding one of the EXTRACTD_SYNC_SLOTS while waiting.
 
-    With ``job_id`` (a retry after SYNC_TIMEOUT) it waits for that job instead; ``on_created`` learns
-    the id of a job it creates before the wait begins.
+    With ``job_id`` (a retry after SYNC_TIMEOUT, or after the first request died) it waits for that job
+    instead; ``bind`` runs in the transaction that creates the job (see create_job).
     """
     if not ctx.sync_slots.acquire(blocking=False):
         raise SyncCapacity()
     try:
         if job_id is None:
-            job_id = create_job(ctx, environment_id, request, upload).id
-            if on_created is not None:
-                on_created(job_id)
+            job_id = create_job(ctx, environment_id, request, upload, bind=bind).id
         return _wait_for_result(ctx, environment_id, job_id, time.monotonic() + ctx.settings.sync_timeout_s)
     finally:
         ctx.sync_slots.release()

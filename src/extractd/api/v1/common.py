@@ -97,8 +97,8 @@ async def respond_idempotently(
 ) -> JSONResponse:
     """Run ``create`` in a worker thread; with an Idempotency-Key, at most once per key (replays: 200).
 
-    ``job_create`` is the keyed form of a create that starts a job and waits for it (extractFields): a
-    retry with the key after the wait gave up waits for the same job.
+    ``job_create`` is the keyed form of a create that starts a job: a retry with the key after the first
+    request gave up waiting (extractFields) or died finds the same job.
     """
     if idempotency_key is None:
         status, body = await run_in_threadpool(create)
@@ -108,6 +108,7 @@ async def respond_idempotently(
         run_job_once,
         context.sessions,
         context.settings.idempotency_ttl,
+        context.settings.idempotency_lock_s,
         environment_id,
         idempotency_key,
         fingerprint,

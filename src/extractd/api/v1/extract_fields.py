@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,6 +13,7 @@ from extractd.api.v1.extraction_jobs import parse_job_request, respond_to_job_cr
 from extractd.api.v1.schemas import ExtractFieldsForm, ExtractFieldsJson, ExtractFieldsResponse
 from extractd.api.v1.uploads import read_create_request
 from extractd.services import jobs
+from extractd.services.idempotency import BindJob
 
 router = APIRouter(prefix="/api/v1", tags=["synchronous extraction"])
 
@@ -34,13 +34,10 @@ async def extract_fields(
     raw = await read_create_request(request, context.settings.max_upload_bytes)
     job_request = parse_job_request(raw, sync=True)
 
-    def run(
-        job_id: str | None = None, on_created: Callable[[str], None] | None = None
-    ) -> tuple[int, dict[str, Any]]:
-        # With an Idempotency-Key, a retry after SYNC_TIMEOUT passes the job the first request started.
-        _, data = jobs.extract_sync(
-            context, caller.environment_id, job_request, raw.upload, job_id, on_created
-        )
+    def run(job_id: str | None = None, bind: BindJob | None = None) -> tuple[int, dict[str, Any]]:
+        # With an Idempotency-Key, a retry after SYNC_TIMEOUT (or after the first request died) passes
+        # the job the first request started.
+        _, data = jobs.extract_sync(context, caller.environment_id, job_request, raw.upload, job_id, bind)
         return 200, {"success": True, "data": data}
 
     return await respond_to_job_create(

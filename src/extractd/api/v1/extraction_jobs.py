@@ -29,7 +29,7 @@ from extractd.api.v1.schemas import (
 )
 from extractd.api.v1.uploads import RawCreateRequest, read_create_request
 from extractd.services import jobs
-from extractd.services.idempotency import Create, JobCreate
+from extractd.services.idempotency import BindJob, Create, JobCreate
 from extractd.services.jobs import JobRequest
 from extractd.services.rate_limit import check_poll_rate
 
@@ -85,12 +85,16 @@ async def create_extraction_job(
     job_request = parse_job_request(raw, sync=False)
     url = base_url(request, context)
 
-    def create() -> tuple[int, dict[str, Any]]:
-        job = jobs.create_job(context, caller.environment_id, job_request, raw.upload)
+    def create(job_id: str | None = None, bind: BindJob | None = None) -> tuple[int, dict[str, Any]]:
+        # job_id: an earlier request with the Idempotency-Key created the job and died before answering.
+        if job_id is not None:
+            job = jobs.get_job(context, caller.environment_id, job_id)
+        else:
+            job = jobs.create_job(context, caller.environment_id, job_request, raw.upload, bind=bind)
         return 202, render.created_body(job, url, context.settings)
 
     return await respond_to_job_create(
-        request, context, caller.environment_id, idempotency_key, job_request, raw, create
+        request, context, caller.environment_id, idempotency_key, job_request, raw, create, job_create=create
     )
 
 
