@@ -77,7 +77,7 @@ _STATUS_BY_CODE: dict[str, int] = {
 
 # Statuses documented on every endpoint's OpenAPI description.
 ERROR_DESCRIPTIONS: dict[int, str] = {
-    400: "The request is malformed or invalid (VALIDATION_ERROR, MALFORMED_JSON, …).",
+    400: "The request is malformed or invalid (VALIDATION_ERROR, MALFORMED_JSON, MALFORMED_REQUEST, …).",
     401: "Missing, invalid or revoked API key (UNAUTHORIZED).",
     404: "Not found in the caller's environment.",
     405: "Method not allowed.",

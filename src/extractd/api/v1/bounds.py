@@ -29,7 +29,7 @@ _OPEN[[ord("["), ord("{")]] = 1
 _OPEN[[ord("]"), ord("}")]] = -1
 
 
-def json_depth(body: bytes) -> int:
+def json_depth(body: bytes | bytearray) -> int:
     """How deep the arrays and objects of a JSON text nest, counted without parsing it."""
     if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
         return min(MAX_JSON_DEPTH, body.count(b"[") + body.count(b"{"))
@@ -38,7 +38,7 @@ def json_depth(body: bytes) -> int:
     return int(np.cumsum(steps).max(initial=0))
 
 
-def loads(body: bytes, skip: Iterable[str] = ()) -> Any:
+def loads(body: bytes | bytearray, skip: Iterable[str] = ()) -> Any:
     """Parse a JSON body within the bounds; ``skip`` names top-level keys not checked for text rules."""
     if json_depth(body) > MAX_JSON_DEPTH:
         raise JsonTooDeep(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")

@@ -54,8 +54,9 @@ REPLAY_HEADER = {
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented error answers; 400 always (a control character in the path or a header)."""
     responses: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
+    for status in sorted({400, *statuses}):
         responses[status] = {"model": ErrorResponse, "description": ERROR_DESCRIPTIONS[status]}
         if status in (429, 503):
             responses[status]["headers"] = RETRY_AFTER_HEADER
@@ -75,7 +76,7 @@ async def read_json_body(request: Request) -> Any:
         body.extend(chunk)
         if len(body) > MAX_JSON_BODY:
             raise FileTooLarge("The JSON body is larger than 1 MB.")
-    return bounds.loads(bytes(body))
+    return bounds.loads(body)
 
 
 JsonBody = Annotated[Any, Depends(read_json_body)]
