@@ -97,7 +97,7 @@ class Filter(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     rules: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)  # [{documentName, description, ...}]
-    # Bumped by every update, which is conditional on it (optimistic concurrency; migration 0004).
+    # Bumped by every update, which is conditional on it (optimistic concurrency; migration 0005).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
@@ -192,7 +192,7 @@ class IdempotencyRecord(Base):
     job_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # Migration 0004 (harden-api): the request holding an in-progress key owns it until `locked_until`
+    # Migration 0005 (harden-api): the request holding an in-progress key owns it until `locked_until`
     # (identified by `lock_token`); after that a retry may take the key over. `recovery_point` says how
     # far the holder got: "started", or "job_created" once the job row (job_id) committed with the key.
     lock_token: Mapped[str | None] = mapped_column(String(32))

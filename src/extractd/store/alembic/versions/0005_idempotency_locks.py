@@ -1,7 +1,7 @@
 """idempotency keys carry a lock lifetime and a recovery point; filters carry a version
 
-Revision ID: 0004_idempotency_locks
-Revises: 0003
+Revision ID: 0005_idempotency_locks
+Revises: 0004_job_run_stats
 Create Date: 2026-12-02 11:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_idempotency_locks"
-down_revision = "0003"
+revision = "0005_idempotency_locks"
+down_revision = "0004_job_run_stats"
 branch_labels = None
 depends_on = None
 
