@@ -24,6 +24,7 @@ RULE_BASE_RATES: dict[str, float] = {
     "largest_amount": 0.45,
     "pattern": 0.4,
     "position": 0.45,
+    "header": 0.6,
     "document": 0.75,
     "arithmetic": 0.55,
     "default": 0.3,

@@ -18,19 +18,23 @@ from rapidfuzz import fuzz, process
 from extractd.engine.fields import confidence
 from extractd.engine.fields.document import Cell, DocView, cell_above, cell_below, cells_of, column_below
 from extractd.engine.fields.labels import compact, similarity
+from extractd.engine.fields.vocabulary import LABELS
 from extractd.engine.types import Candidate
 
 SELLER_LABELS = (
     "Seller", "Vendor", "Supplier", "From", "Sold by", "Issued by", "Service Provider", "Verkäufer",
     "Rechnungsersteller",
     "Lieferant", "Anbieter", "Rechnungssteller", "Absender", "Leistungserbringer", "Fournisseur", "Vendeur",
-    "Émetteur", "Prestataire", "Leverancier", "Verkoper",
+    "Émetteur", "Prestataire", "Leverancier", "Verkoper", "Provider", "Aussteller", "De", "Proveedor",
+    "Vendedor", "Emisor", "Dodavatel", "Prodejce", "Prodávající", "Remit payment to",
 )  # fmt: skip
 BUYER_LABELS = (
     "Bill to", "Billed to", "Invoice to", "Invoiced to", "Bill to Address", "Customer", "Sold to", "Buyer",
     "Client", "Recipient", "Rechnungsempfänger", "Rechnungsadresse", "Kunde", "Käufer", "Empfänger",
     "Leistungsempfänger", "Auftraggeber", "Facturé à", "Adresse de facturation", "Acheteur", "Destinataire",
-    "Klant", "Factuuradres", "Afnemer", "Koper",
+    "Klant", "Factuuradres", "Afnemer", "Koper", "Purchaser", "Bill to Party", "Billed to Party",
+    "Facture à", "Facturer à", "Factuur aan", "Cliente", "Nombre Cliente", "Facturar a", "Cobrar a",
+    "Dirección de facturación", "Comprador", "Odběratel", "Kupující", "Consignee",
 )  # fmt: skip
 _NAME_KEYS = ("name", "firma", "company", "companyname", "nom", "raisonsociale", "naam", "bedrijfsnaam")
 _ADDRESS_KEYS = ("anschrift", "adresse", "address", "adres", "straße", "street", "rue")
@@ -43,7 +47,8 @@ LEGAL_FORM = re.compile(
 _POSTAL = re.compile(
     r"\b\d{4,5}\s+[A-ZÄÖÜÉ][\w\-. ]+|\b[A-Z]{1,2}\d[\dA-Z]?\s?\d[A-Z]{2}\b"
     r"|\d+\s*\w+\s*(str|straße|strasse|rue|avenue|road|street|laan|weg|plein|gasse|platz)"
-    r"|\b[A-Z]{2}\s+\d{5}(-\d{4})?\b|\b\d{3}\s?\d{3}\b\s*$",  # US ZIP, Indian PIN at the line end
+    r"|\b[A-Z]{2}\s+\d{5}(-\d{4})?\b|\b\d{3}\s?\d{3}\b\s*$"  # US ZIP, Indian PIN at the line end
+    r"|[^\W\d_]\s+\d{5}(-\d{4})?\s*$|\b\d{3}\s\d{2}\s+[^\W\d_]",  # "New York 10001", "110 00 Praha"
     re.I,
 )
 _SALUTATION = re.compile(r"^(firma|attn\.?|z\.\s?hd\.?)\s+", re.I)
@@ -101,7 +106,10 @@ def _near_party_label(key: str, fuzzy: tuple[tuple[str, float], ...]) -> bool:
         return False
     targets = [target for target, _ in fuzzy]
     near = process.extract(key, targets, scorer=fuzz.ratio, score_cutoff=88, limit=None)
-    return any(similarity(key, fuzzy[index][0]) >= fuzzy[index][1] for _, _, index in near)
+    return any(
+        similarity(key, fuzzy[index][0]) >= fuzzy[index][1] and not key.startswith(fuzzy[index][0])
+        for _, _, index in near
+    )  # a label with more letters after it is another word ("fournisseurs", a plural in a sentence)
 
 
 def party_label_cells(cells: Sequence[Cell], labels: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -266,7 +274,7 @@ def seller_candidates(doc: DocView, *, address: bool) -> list[Candidate]:
     legal = _legal_form_candidates(doc, cells)
     senders = _sender_line_candidates(doc, cells)
     if not address:
-        return [*found, *legal, *senders]
+        return [*found, *legal, *senders, *_header_candidates(doc, cells)]
     for candidate in senders:
         parts = _sender_parts(candidate.text)[1:]
         text = " ".join(parts)
@@ -300,7 +308,10 @@ def _sender_parts(text: str) -> list[str]:
 
 
 def _is_sender_line(cell: Cell) -> bool:
-    """The one-line return address printed above an envelope window."""
+    """The one-line return address printed above an envelope window (a line of its own, not the
+    value of an "Address:" key)."""
+    if cell.ref.words[0] is not cell.words[0]:
+        return False
     return (
         len(_sender_parts(cell.text)) >= 3 and _POSTAL.search(cell.text) is not None and len(cell.text) < 140
     )
@@ -453,3 +464,102 @@ def _letterhead(doc: DocView, cells: Sequence[Cell]) -> list[Cell]:
     """Cells at the very top of page 1 (the seller's letterhead), to keep them out of buyer blocks."""
     first_page = doc.lines[0].page if doc.lines else 1
     return [c for c in cells if c.ref.page == first_page and doc.relative_y(c.ref) < 0.07]
+
+
+_ALL_PARTY_LABELS = SELLER_LABELS + BUYER_LABELS + _DELIVERY_LABELS
+_FIELD_LABELS = frozenset(compact(label) for labels in LABELS.values() for label in labels)
+
+# Words that title a document or a block rather than name a party ("INVOICE", "Tax Invoice", "Factura").
+_TITLE = re.compile(
+    r"^(tax\s+|proforma\s+|pro-forma\s+|commercial\s+)?(invoice|bill|receipt|statement|credit note|quote|"
+    r"rechnung|gutschrift|quittung|facture|avoir|devis|factuur|creditnota|offerte|factura|recibo|"
+    r"faktura|daňový doklad|fattura|ricevuta|returns?|delivery note|original|duplicate|copy)\b",
+    re.I,
+)
+_CONTACT = re.compile(r"@|www\.|https?:|\+?\d[\d ()./-]{6,}\d")
+
+
+def _header_name(cell: Cell) -> str | None:
+    """The cell's text if it can be a party's name printed as a heading: words, not a title, a label, a
+    date, an amount, a contact or an address line."""
+    text = cell.text.strip(" :,-|")
+    if ":" in text or len(text) > 60 or len(text.split()) > 7 or _TITLE.match(text):
+        return None
+    if _CONTACT.search(text) or _POSTAL.search(text) or sum(ch.isdigit() for ch in text) > 2:
+        return None
+    return name_text(text)
+
+
+def _header_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidate]:
+    """The issuer as the document's header: the topmost names on page 1, the more so when printed
+    larger than the body text and heading an address block."""
+    cached: list[Candidate] | None = doc.memo.get("header_candidates")
+    if cached is None:
+        cached = _find_header_candidates(doc, cells)
+        doc.memo["header_candidates"] = cached
+    return list(cached)
+
+
+def _find_header_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candidate]:
+    first_page = doc.lines[0].page if doc.lines else 1
+    page_cells = [c for c in cells if c.ref.page == first_page]
+    if not page_cells:
+        return []
+    heights = sorted(c.height for c in page_cells)
+    body = heights[len(heights) // 2]
+    excluded: set[int] = set()
+    for index, _rest in _document_party_labels(doc, cells, BUYER_LABELS + _DELIVERY_LABELS):
+        excluded.update(id(line.cell) for line in read_block(cells, index))
+    top = sorted(
+        (c for c in page_cells if doc.relative_y(c.ref) < 0.3 and id(c) not in excluded),
+        key=lambda c: (round(c.bbox[1] / max(body, 1.0)), c.bbox[0]),
+    )
+    tallest = max((c.height for c in top), default=body)
+    found: list[Candidate] = []
+    for position, cell in enumerate(top):
+        if position >= 14:
+            break
+        name = _header_name(cell)
+        if name is None or _is_keyed(cells, cell) or _is_party_label(cell.text, _ALL_PARTY_LABELS):
+            continue
+        prior = 0.4 if found else 0.55
+        if cell.height >= 1.25 * body:
+            prior += 0.2 if cell.height >= 0.9 * tallest else 0.1
+        if any(_POSTAL.search(c.text) for c in stack_below(cells, cell)):
+            prior += 0.3
+        if LEGAL_FORM.search(name):
+            prior += 0.1
+        score = confidence.score("header", prior=prior)
+        found.append(Candidate(name, score, cell.ref.page, cell.bbox, cell.text, "header"))
+    return sorted(found, key=lambda c: -c.score)[:1]  # the runners-up are the header's other lines
+
+
+def _is_keyed(cells: Sequence[Cell], cell: Cell) -> bool:
+    """Whether the cell is a key with its value right of it ("Numero de Orden  ES9812110233") or a
+    value with its key left of it, or a known label of some field."""
+    if compact(cell.text) in _FIELD_LABELS:
+        return True
+    after = cells[cell.order + 1] if cell.order + 1 < len(cells) else None
+    if after is not None and after.ref is cell.ref and sum(ch.isdigit() for ch in after.text) >= 3:
+        return True
+    before = cells[cell.order - 1] if cell.order > 0 else None
+    return before is not None and before.ref is cell.ref and before.text.rstrip().endswith(":")
+
+
+def stack_below(cells: Sequence[Cell], start: Cell, limit: int = 5) -> list[Cell]:
+    """The cells stacked under `start` (overlapping it horizontally, left-, right- or centre-aligned),
+    down to the first blank line: the rest of a letterhead or address block."""
+    block: list[Cell] = []
+    previous = start
+    for position in range(start.order + 1, len(cells)):
+        cell = cells[position]
+        if cell.ref.page != start.ref.page or len(block) >= limit:
+            break
+        if cell.bbox[1] <= previous.bbox[1] + 1:
+            continue
+        if cell.bbox[1] - previous.bbox[3] > 2.2 * max(previous.height, 1.0):
+            break
+        if cell.bbox[0] < start.bbox[2] and start.bbox[0] < cell.bbox[2]:
+            block.append(cell)
+            previous = cell
+    return block
