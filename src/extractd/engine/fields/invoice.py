@@ -19,20 +19,23 @@ from extractd.engine.types import Candidate, Concept
 _WEAK_LABELS = frozenset(compact(label) for label in WEAK_LABELS)
 _MONEY_CONCEPTS = (Concept.GRAND_TOTAL, Concept.NET_TOTAL, Concept.TAX_TOTAL)
 _DATE_CONCEPTS = (Concept.ISSUE_DATE, Concept.DUE_DATE)
-_INVOICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]*\d[A-Za-z0-9/_.\-]*|\d")
+_INVOICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\\\-]*\d[A-Za-z0-9/_.\\\-]*|\d")
 
 
 _DOCUMENT_WORDS = re.compile(
-    r"rechnung|invoice|facture|factuur|avoir|gutschrift|credit|beleg|receipt|bill\b|nota", re.I
+    r"rechnung|invoice|facture|factuur|avoir|gutschrift|credit|beleg|receipt|bill\b|nota|factura|faktur|fattura",
+    re.I,
 )
 _OTHER_DOCUMENTS = re.compile(
     r"bestell|order|commande|liefer|delivery|livraison|version|kunde|customer|client|klant|account|konto|"
-    r"global|gln|gtin|artikel|article|steuer|tax|tva|btw|vat|ust|seite|page|contract|vertrag|dossier",
+    r"global|gln|gtin|artikel|article|steuer|tax|tva|btw|vat|ust|seite|page|contract|vertrag|dossier|"
+    r"orden|pedido|cliente|cuenta|albar|objedn|zakázk|ordine",
     re.I,
 )
 # Labels so generic that they only count with an invoice word before them ("Rechnung Nr.", "Invoice #").
 _CONTEXT_LABELS = frozenset(
-    compact(label) for label in ("Nummer", "Number", "No", "Nr", "N°", "#", "vom", "du", "dated")
+    compact(label)
+    for label in ("Nummer", "Number", "No", "Nr", "N°", "Nº", "#", "vom", "du", "dated", "Número", "Numero")
 )
 
 
@@ -43,7 +46,10 @@ def _prior(hit: LabelHit) -> float:
         return 0.8 if key in _WEAK_LABELS else 1.0
     context = " ".join(w.text for w in hit.ref.words[: hit.start])
     own_word = hit.words[0].text
+    after = " ".join(w.text for w in hit.rest[:2])  # "Numero de Orden", "Number of pages"
     if _OTHER_DOCUMENTS.search(context[-40:]) or _OTHER_DOCUMENTS.search(own_word):
+        return 0.0
+    if re.match(r"^(de|of|du|der|des|del)\b", after, re.I) and _OTHER_DOCUMENTS.search(after):
         return 0.0
     if _DOCUMENT_WORDS.search(context[-40:]):
         return 0.9
@@ -84,27 +90,70 @@ def invoice_number_candidates(doc: DocView) -> list[Candidate]:
         if _prior(hit) == 0.0:
             continue
         for spot in spots_for(doc, hit, whole_line=True):
-            if spot.rule == "label_next" or (spot.rule == "label_below" and hit.start > 0):
+            if spot.rule == "label_next" or (spot.rule == "label_below" and not _heads_column(hit)):
                 continue
-            token = _identifier(" ".join(spot.text.split()[:6]))
+            words = spot.text.split()[:2] if spot.rule == "label_below" else spot.text.split()[:6]
+            token = _printed_number(spot) or _identifier(" ".join(words))  # under a header: the cell itself
             if token is not None:
                 found.append(_candidate(token, spot, _prior(hit)))
                 break
     return found
 
 
+def _heads_column(hit: LabelHit) -> bool:
+    """Whether the label is a cell of its own (a table or form header), so the text under it is its value."""
+    if hit.start == 0:
+        return True
+    for cell in split_cells(hit.ref.words):
+        if cell[0] is hit.words[0]:
+            return cell[-1] is hit.words[-1]
+    return False
+
+
+# A number printed in groups ("1 24 0005 0001201345", "0005-00011643"): digits, spaces and dashes only.
+_GROUPED_NUMBER = re.compile(r"\d+(?:[ \-]\d+)+")
+
+
+def _printed_number(spot: Spot) -> str | None:
+    """The value as printed when the cell right of the label is one number written in groups, or one
+    short number alone ("INVOICE #  4"): identifiers keep their inner spaces and dashes."""
+    if spot.rule != "label_right":
+        return None
+    cells = split_cells(spot.words)
+    if not cells:
+        return None
+    text = " ".join(w.text for w in cells[0]).strip(" :#.")
+    if _GROUPED_NUMBER.fullmatch(text) and not find_dates(text) and not _money_in(text):
+        return text
+    if re.fullmatch(r"\d{1,2}", text) and len(cells) == 1:
+        return text
+    return None
+
+
 def _identifier(text: str) -> str | None:
     """The first token that looks like a document number (has a digit, not a date or an amount)."""
     if re.search(r"\((GTIN|GLN|EAN)\)", text):
         return None  # a global trade item / location number, not the document's own
+    text = text.replace("\ufffe", "-")  # a PDF's soft hyphen glyph, printed as a dash
+    dates = [(start, end) for _day, start, end in find_dates(text)]
+    position = 0
     for raw in text.replace(":", " ").split():
+        start = text.index(raw, position)
+        position = start + len(raw)
         token = raw.strip(".,;()#")
-        if len(token) < 3 or not _INVOICE_ID.fullmatch(token) or find_dates(token):
+        if any(s <= start and start + len(raw.rstrip(".,;")) <= e for s, e in dates):
+            continue  # part of a date ("Date of issue July 19, 2025")
+        if len(token) < 3 or not _INVOICE_ID.fullmatch(token) or _is_date(token):
             continue
         if re.fullmatch(r"\d{1,3}([.,]\d{2})", token) or re.fullmatch(r"\(\d{1,3}\)", raw):
             continue
         return token
     return None
+
+
+def _is_date(token: str) -> bool:
+    """Whether the token is a date and nothing more ("2024-03-10" is; "2024-03-10t172205" is not)."""
+    return any(start == 0 and end == len(token) for _day, start, end in find_dates(token))
 
 
 def date_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
@@ -127,8 +176,10 @@ def date_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
 
 
 _DUE_SENTENCE = re.compile(
-    r"(zahlbar|fällig|payable|payment due|due|à payer|a payer|paiement|te betalen|betalen|betaling)"
-    r"(?P<between>[^\n]{0,60}?)\b(bis|by|until|before|on|avant|le|voor|vóór|op|uiterlijk)\b",
+    r"(zahlbar|fällig|überweis|payable|payment due|due|please pay|à payer|a payer|paiement|régler|"
+    r"te betalen|betalen|betaling|pagar|pago)"
+    r"(?P<between>[^\n]{0,60}?)\b(on or before|no later than|bis|by|until|before|on|avant|le|voor|vóór|op|"
+    r"uiterlijk|hasta|antes)\b",
     re.I,
 )
 _DISCOUNT = re.compile(r"skonto|discount|escompte|korting|rabatt", re.I)

@@ -20,12 +20,17 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Avoir", "Receipt No", "Bon No", "Bill", "Nummer", "Number", "No", "Nr", "N°", "#", "Booking ID",
         "Reference", "N° facture", "No. facture", "Facture numéro", "Invoice Num", "Inv No", "Inv #",
         "Rechnungs Nr", "Invoice Serial No", "Tax Invoice No", "Document number", "Factuur no",
+        "Factura", "Número de factura", "Numero de factura", "N° de factura", "Nº de factura", "Factura N°",
+        "Factura No", "Factura Nº", "Nº Factura", "N° Factura", "Factura electrónica de venta", "Faktura",
+        "Číslo faktury", "Faktura č", "Número", "Numero", "Nº", "Fattura", "Numero fattura", "Fattura n",
     ),
     Concept.ISSUE_DATE: (
         "Invoice Date", "Date of Invoice", "Date of issue", "Issue Date", "Invoice Date:", "Billing Date",
         "Rechnungsdatum", "Belegdatum", "Datum der Rechnung", "Ausstellungsdatum", "Date de facture",
         "Date de facturation", "Date d'émission", "Factuurdatum", "Datum factuur", "Date", "Datum", "Dated",
         "vom", "du", "Invoice date/Tax point", "Tax point", "Datum Rechnung", "Date facture", "Fecha",
+        "Fecha de emisión", "Fecha de factura", "Fecha factura", "Fecha de expedición", "Datum vystavení",
+        "Datum vydání", "Data fattura", "Data di emissione",
     ),
     Concept.DUE_DATE: (
         "Due Date", "Payment Due", "Date Due", "Due by", "Pay by", "Payment due date", "Fälligkeitsdatum",
@@ -33,6 +38,8 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Échéance", "Date limite de paiement", "à payer avant le", "Vervaldatum", "Vervaldag",
         "Te betalen voor", "Uiterste betaaldatum", "Due", "Payment due by", "Due on", "Fällig bis",
         "Zahlungsfrist", "Date de paiement", "Date limite", "Betalen voor", "Uiterlijk betalen op",
+        "Fecha de vencimiento", "Vencimiento", "Datum splatnosti", "Splatnost", "Data di scadenza",
+        "Scadenza", "Pay until", "Please pay until", "Payable by", "Payable until",
     ),
     Concept.GRAND_TOTAL: (
         "Total", "Total Amount", "Amount Due", "Total Due", "Grand Total", "Balance Due", "Invoice Total",
@@ -87,7 +94,8 @@ LABELS: dict[Concept, tuple[str, ...]] = {
 WEAK_LABELS = (
     "Invoice", "Rechnung", "Facture", "Factuur", "Gutschrift", "Avoir", "Bill", "Nummer", "Number", "No",
     "Date", "Datum", "Amount", "Summe", "Gesamt", "Net", "Netto", "Brutto", "Steuer", "VAT", "Due", "Dated",
-    "Total", "Nr", "N°", "#", "Reference", "ohne USt", "ohne MwSt",
+    "Total", "Nr", "N°", "#", "Reference", "ohne USt", "ohne MwSt", "Factura", "Faktura", "Fattura", "Número",
+    "Numero", "Nº", "Fecha",
 )
 
 CURRENCY_LABELS = (
