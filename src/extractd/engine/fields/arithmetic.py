@@ -73,7 +73,8 @@ def _two_way(
     if tops[Concept.TAX_TOTAL] or not nets or not grosses:
         return ranked
     for net, gross in product(nets[:3], grosses[:3]):
-        if net.value == gross.value:
+        # a weak gross (the largest amount on the page) equal to the net is a line, not a confirmation
+        if net.value == gross.value and gross.probability >= 0.8 * grosses[0].probability:
             result = dict(ranked)
             result[Concept.NET_TOTAL] = _mark(ranked[Concept.NET_TOTAL], net, consistent=True)
             result[Concept.GRAND_TOTAL] = _mark(ranked[Concept.GRAND_TOTAL], gross, consistent=True)

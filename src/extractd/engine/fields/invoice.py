@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 
@@ -14,7 +14,7 @@ from extractd.engine.fields.labels import LabelHit, compact, find_labels
 from extractd.engine.fields.parse import currencies_in, find_amounts, find_dates, parse_currency, parse_time
 from extractd.engine.fields.parties import buyer_candidates, seller_candidates
 from extractd.engine.fields.vocabulary import CURRENCY_LABELS, LABELS, WEAK_LABELS
-from extractd.engine.types import Candidate, Concept
+from extractd.engine.types import Candidate, Concept, Word
 
 _WEAK_LABELS = frozenset(compact(label) for label in WEAK_LABELS)
 _MONEY_CONCEPTS = (Concept.GRAND_TOTAL, Concept.NET_TOTAL, Concept.TAX_TOTAL)
@@ -234,7 +234,10 @@ def money_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
         for spot in spots_for(doc, hit, whole_line=True):
             if spot.rule != "label_right" and not _alone(doc, hit):
                 continue  # a value below or on the next line only belongs to a label standing alone
-            amounts = [abs(a) for a in _money_in(spot.text)] if credit else _money_in(spot.text)
+            # right of the label, the whole rest of the line: a currency sign alone ("$ 1,000") counts
+            right = spot.rule == "label_right" and spot.words[0] not in hit.words
+            cells = _cells_text(hit.rest if right else spot.words)
+            amounts = [abs(a) for a in _money_in(cells)] if credit else _money_in(cells)
             if amounts:
                 # the rightmost amount of a line is its value column; others (rates, bases) are weaker
                 found.append(_candidate(amounts[-1], spot, prior))
@@ -279,7 +282,7 @@ def _column_candidates(doc: DocView, hit: LabelHit, prior: float, credit: bool) 
         if ref.bbox[1] - previous.bbox[3] > 3 * max(previous.bbox[3] - previous.bbox[1], 6.0):
             break
         words = tuple(w for w in ref.words if left <= (w.bbox[0] + w.bbox[2]) / 2 <= right)
-        amounts = _money_in(" ".join(w.text for w in words)) if words else []
+        amounts = _money_in(_cells_text(words)) if words else []
         if not amounts:
             if values:
                 break
@@ -363,6 +366,12 @@ def _alone(doc: DocView, hit: LabelHit) -> bool:
     return not (stacked and overlaps)
 
 
+def _cells_text(words: Sequence[Word]) -> str:
+    """Words as text, cells apart by a wide gap so that numbers in two columns ("150  750.00") are not
+    read as one number grouped by a space."""
+    return "   ".join(" ".join(w.text for w in cell) for cell in split_cells(words))
+
+
 _DECIMALS_AT_END = re.compile(r"[.,]\d{2}\)?-?$")
 
 
@@ -399,7 +408,7 @@ def _page_weight(doc: DocView, ref: LineRef) -> float:
 def _largest_amount(doc: DocView) -> list[Candidate]:
     best: tuple[Decimal, LineRef] | None = None
     for ref in doc.lines:
-        for value in _money_in(ref.text):
+        for value in _money_in(_cells_text(ref.words)):
             if best is None or value > best[0]:
                 best = (value, ref)
     if best is None:

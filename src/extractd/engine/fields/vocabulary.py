@@ -53,7 +53,8 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Invoice Value", "Total Invoice Value", "Total Value", "Amount Payable", "Montant net à payer",
         "Total amount payable", "Total (incl. tax)", "Total incl. GST", "Gesamtsumme brutto",
         "Totaal incl. btw", "Te voldoen", "Total general", "Total TTC à payer", "Net to pay", "Amount due",
-        "Rechnungsendbetrag",
+        "Rechnungsendbetrag", "Total factura", "Importe total", "Total a pagar", "Saldo adeudado", "Celkem",
+        "Celkem k úhradě", "K úhradě", "Totale", "Totale fattura", "Totale documento", "Total general",
     ),
     Concept.NET_TOTAL: (
         "Subtotal", "Sub Total", "Sub-total", "Net Amount", "Net Total", "Total Net", "Total excl. VAT",
@@ -64,6 +65,8 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Total Nettobetrag", "Gesamtbetrag netto", "Exclusief BTW", "Excl. BTW", "Rechnungssumme ohne USt",
         "Summe ohne MwSt", "Positionssumme", "Net amount", "Total HT net", "Montant net HT", "Total net HT",
         "Nettowert", "Total exclusive of tax", "Taxable value", "Subtotal excl. VAT", "Subtotaal excl. btw",
+        "Base imponible", "Total parcial", "Importe neto", "Celkem bez DPH", "Cena bez daně", "Základ daně",
+        "Imponibile", "Totale imponibile",
     ),
     Concept.TAX_TOTAL: (
         "VAT", "Tax", "Total Tax", "Sales Tax", "VAT Amount", "Tax Amount", "Total VAT", "GST", "IGST",
@@ -71,7 +74,8 @@ LABELS: dict[Concept, tuple[str, ...]] = {
         "Summe MwSt", "Summe USt", "zzgl. MwSt", "zzgl. USt", "TVA", "Montant TVA", "Total TVA", "BTW",
         "BTW bedrag", "Totaal BTW", "Btw", "Steuer", "Sales tax", "Total taxes", "Total tax", "Taxes",
         "Steuerbetrag in", "Tax total", "Total GST", "GST amount", "Montant de la TVA", "TVA totale",
-        "Summe Steuer", "Umsatzsteuerbetrag", "Mehrwertsteuerbetrag", "BTW totaal", "btw",
+        "Summe Steuer", "Umsatzsteuerbetrag", "Mehrwertsteuerbetrag", "BTW totaal", "btw", "IVA", "Total IVA",
+        "Cuota IVA", "Total impuestos", "Impuestos", "DPH", "Daň", "Imposta", "Totale IVA",
     ),
     Concept.PURCHASE_ORDER: (
         "PO Number", "PO No", "PO #", "Purchase Order", "Order Number", "Order No", "Your order",
