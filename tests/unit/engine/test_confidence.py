@@ -86,3 +86,15 @@ def test_recalibration_is_monotone_never_lowers_and_leaves_low_scores_alone() ->
     assert recalibrate(0.75, knots) == 0.93
     assert recalibrate(1.0, knots) == 1.0  # an e-invoice value stays certain
     assert recalibrate(0.8, ()) == 0.8  # no knots: no recalibration
+
+
+def test_a_weak_gross_equal_to_the_net_is_not_a_confirmation() -> None:
+    ranked = {
+        Concept.NET_TOTAL: confidence.rank([cand(Decimal("5661.12"), 0.8)]),
+        Concept.TAX_TOTAL: [],
+        Concept.GRAND_TOTAL: confidence.rank(
+            [cand(Decimal("5314.27"), 0.8), cand(Decimal("5661.12"), 0.45, rule="largest_amount")]
+        ),
+    }
+    result = arithmetic.reconcile(ranked)
+    assert result[Concept.GRAND_TOTAL][0].value == Decimal("5314.27")

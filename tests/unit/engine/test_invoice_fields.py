@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from extractd.domain.templates import parse_template
 from extractd.engine.fields import builtin_templates, extract_fields
-from extractd.engine.types import Concept, EInvoiceData
+from extractd.engine.layout import build_lines
+from extractd.engine.types import Concept, EInvoiceData, Page, Word
 
 from .conftest import page
 
@@ -345,3 +346,71 @@ def test_einvoice_line_items_under_the_templates_own_column_names() -> None:
     )  # fmt: skip
     values = extract_fields([GERMAN_INVOICE], template, einvoice)
     assert values["positionen"].value == [{"text": "Widget", "menge": 2.0, "betrag": 10.5}]
+
+
+def _sized_page(items: list[tuple[float, float, str, float]]) -> Page:
+    """A page whose lines have their own print size (x, y from the top, text, size in points)."""
+    words: list[Word] = []
+    for x, y, text, size in items:
+        left = x
+        for token in text.split():
+            width = 0.55 * size * len(token)
+            words.append(Word(token, (left, y, left + width, y + size)))
+            left += width + 0.4 * size
+    return Page(1, 595.0, 842.0, build_lines(words))
+
+
+def test_the_seller_is_the_header_block_over_its_address() -> None:
+    doc = _sized_page(
+        [
+            (40, 40, "INVOICE", 24), (420, 40, "Northwind Traders", 16),
+            (420, 60, "12 Harbour Road", 10), (420, 72, "Springfield 10001", 10),
+            (40, 140, "Bill To", 10), (40, 154, "Ada Lovelace", 10),
+            (40, 166, "4 Analytical Row", 10), (40, 178, "London SW1A 1AA", 10),
+            (40, 260, "Consulting services", 10), (400, 260, "100.00", 10),
+            (300, 300, "Total", 10), (400, 300, "$100.00", 10),
+        ]
+    )  # fmt: skip
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert values["vendor_name"].value == "Northwind Traders"
+    assert values["customer_name"].value == "Ada Lovelace"
+
+
+def _invoice_number(items: list[tuple[float, float, str]]) -> object:
+    return extract_fields([page(items)], builtin_templates()["invoice"])["invoice_number"].value
+
+
+def test_invoice_numbers_under_a_header_cell_and_as_printed() -> None:
+    header = [(40, 100, "Bill To"), (300, 100, "Invoice#"), (40, 114, "Ada Lovelace"), (300, 114, "INV-7")]
+    assert _invoice_number(header) == "INV-7"
+    grouped = [(40, 100, "Factura"), (200, 100, "1 24 0005 0001201345"), (400, 100, "Fax : 0034916625173")]
+    assert _invoice_number(grouped) == "1 24 0005 0001201345"
+    assert _invoice_number([(300, 100, "INVOICE #"), (400, 100, "4")]) == "4"
+    dated = [(40, 100, "Invoice number"), (40, 114, "Date of issue July 19, 2025")]
+    assert _invoice_number(dated) not in ("19", "2025")
+    assert _invoice_number([(40, 100, "Rechnungsnummer: 2024-03-10t172205")]) == "2024-03-10t172205"
+
+
+def test_totals_in_columns_and_with_a_detached_currency_sign() -> None:
+    doc = page(
+        [
+            (40, 200, "Widgets"), (300, 200, "150"), (400, 200, "750.00"),
+            (300, 300, "Subtotal:"), (400, 300, "$"), (420, 300, "1,000"),
+            (300, 314, "TOTAL"), (360, 314, "150"), (420, 314, "1,100.00"),
+        ]
+    )  # fmt: skip
+    values = extract_fields([doc], builtin_templates()["invoice"])
+    assert values["subtotal"].value == 1000.0
+    assert values["total_amount"].value == 1100.0
+
+
+def test_due_dates_from_payment_sentences() -> None:
+    for sentence in ("Please pay until: 09/22/2021", "Payable on or before 22/9/2021"):
+        doc = page([(40, 100, "Invoice date: 2021-09-08"), (40, 400, sentence)])
+        assert extract_fields([doc], builtin_templates()["invoice"])["due_date"].value == "2021-09-22"
+
+
+def test_a_plural_of_a_party_label_is_a_word_in_a_sentence() -> None:
+    doc = page([(40, 100, "fournisseurs"), (40, 114, "ou des appels de vote")])
+    vendor = extract_fields([doc], builtin_templates()["invoice"])["vendor_name"].value
+    assert vendor != "ou des appels de vote"

@@ -103,6 +103,14 @@ def test_parse_money_separators_signs_and_currencies(
     assert parse_money(text) == (amount, currency)
 
 
+def test_indian_lakh_grouping() -> None:
+    assert parse_money("₹ 7,08,000.00") == (Decimal("708000.00"), "INR")
+    assert [a[0] for a in find_amounts("Rs. 1,25,50,000 and 1,234,567.89")] == [
+        Decimal("12550000"),
+        Decimal("1234567.89"),
+    ]
+
+
 def test_numbers_glued_to_words_are_not_amounts() -> None:
     assert parse_money("A4 paper") is None
     assert [a[0] for a in find_amounts("INV123 5.00")] == [Decimal("5.00")]

@@ -311,7 +311,8 @@ _AMOUNT = re.compile(
     r"(?<![\d.,])(\(?)(-|−)?"
     # a plain space only groups thousands when decimals follow ("1 234,56"), so "2 100,00" in a
     # quantity column stays ambiguous rarely; other group separators always do
-    r"(\d{1,3}(?:[ \u00a0\u202f]\d{3})+[.,]\d{2}(?!\d)|\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?(?![\d,])"  # lakh
+    r"(\d{1,3}(?:[ \u00a0\u202f]\d{3})+[.,]\d{2}(?!\d)"
+    r"|\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?(?![\d,])"  # Indian lakh grouping: 7,08,000.00
     r"|\d{1,3}(?:[.,'\u00a0\u202f]\d{3})+(?:[.,]\d{1,4})?"
     r"|\d+(?:[.,]\d{1,4})?)"
     r"(?:\s?(-)(?!\s?\d))?(\)?)(?![\d])"
