@@ -99,6 +99,7 @@ class FieldValue:
     bbox: BBox | None = None
     text: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. {"currency": "EUR"} for money
+    rule: str = ""  # the rule of the winning candidate (calibration and debugging; not in the output)
 
 
 class Concept(StrEnum):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from itertools import pairwise
 
+import pytest
+
 from extractd.engine.fields import arithmetic, confidence
 from extractd.engine.types import Candidate, Concept
 
@@ -74,18 +76,49 @@ def test_derived_tax_is_gross_minus_net() -> None:
     assert derived.score < 0.9
 
 
-def test_recalibration_is_monotone_never_lowers_and_leaves_low_scores_alone() -> None:
+def test_recalibration_is_monotone_and_leaves_low_scores_and_certainty_alone() -> None:
     from extractd.engine.fields.confidence import recalibrate
 
     knots = ((0.6, 0.8), (0.75, 0.93), (0.85, 0.97))
     raws = [i / 100 for i in range(101)]
     mapped = [recalibrate(raw, knots) for raw in raws]
     assert all(b >= a for a, b in pairwise(mapped))
-    assert all(m >= raw for m, raw in zip(mapped, raws, strict=True))
     assert recalibrate(0.3, knots) == 0.3  # below the measured bands: left as the finders said
     assert recalibrate(0.75, knots) == 0.93
+    assert recalibrate(0.99, knots) == 0.97  # a page read is never surer than the last knot
     assert recalibrate(1.0, knots) == 1.0  # an e-invoice value stays certain
     assert recalibrate(0.8, ()) == 0.8  # no knots: no recalibration
+    assert recalibrate(0.9, ((0.85, 0.7), (0.95, 0.8))) < 0.9  # over-confidence is corrected too
+
+
+def test_the_packaged_calibration_is_monotone_and_capped() -> None:
+    """calibration.json as written by `bench/accuracy.py --fit-calibration`: usable, every kind's map
+    monotone and below the cap, so no value read from a page is reported as certain."""
+    calibration = confidence.load_calibration()
+    assert {"invoice", "receipt"} <= set(calibration.knots)
+    assert calibration.cap <= 0.97 and calibration.base_rates["default"] < 0.5
+    assert all(0.0 <= rate <= 1.0 for rate in calibration.base_rates.values())
+    assert all(0.0 < factor < 1.0 for factor in calibration.unfamiliar.values())
+    for kind, knots in calibration.knots.items():
+        mapped = [confidence.recalibrate(i / 200, knots) for i in range(200)]
+        assert all(b >= a for a, b in pairwise(mapped)), kind
+        assert max(mapped) <= calibration.cap, kind
+
+
+def test_a_calibration_that_is_not_monotone_or_not_capped_is_refused() -> None:
+    knots = [[0.5, 0.6], [0.9, 0.95]]
+    good = {"base_rates": {"default": 0.3}, "cap": 0.97, "recalibration": {"invoice": knots}}
+    assert confidence.parse_calibration(good).knots["invoice"] == ((0.5, 0.6), (0.9, 0.95))
+    bad_knots = [[[0.5, 0.9], [0.9, 0.6]], [[0.9, 0.6], [0.5, 0.9]], [[0.5, 0.6], [0.9, 0.99]]]
+    for knots in bad_knots:
+        with pytest.raises(ValueError):
+            confidence.parse_calibration({**good, "recalibration": {"invoice": knots}})
+    with pytest.raises(ValueError):
+        confidence.parse_calibration({**good, "base_rates": {"default": 1.3}})
+    with pytest.raises(ValueError):
+        confidence.parse_calibration({**good, "base_rates": {"label_right": 0.8}})
+    with pytest.raises(ValueError):
+        confidence.parse_calibration({**good, "unfamiliar": {"generic": 0.0}})
 
 
 def test_a_weak_gross_equal_to_the_net_is_not_a_confirmation() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from extractd.domain.templates import parse_template
 from extractd.engine.fields import builtin_templates, extract_fields
 from extractd.engine.layout import build_lines
@@ -414,3 +416,38 @@ def test_a_plural_of_a_party_label_is_a_word_in_a_sentence() -> None:
     doc = page([(40, 100, "fournisseurs"), (40, 114, "ou des appels de vote")])
     vendor = extract_fields([doc], builtin_templates()["invoice"])["vendor_name"].value
     assert vendor != "ou des appels de vote"
+
+
+def test_confidence_falls_on_documents_unlike_the_known_ones() -> None:
+    template = builtin_templates()["invoice"]
+    clear = page([(40, 100, "Invoice date: 13/08/2022"), (40, 114, "Invoice number: A-1001")])
+    swappable = page([(40, 100, "Invoice date: 01/08/2022"), (40, 114, "Invoice number: A-1001")])
+    sure = extract_fields([clear], template)["invoice_date"].confidence
+    unsure = extract_fields([swappable], template)["invoice_date"].confidence
+    assert unsure < sure  # nothing on the page tells whether 01/08 is the 1st of August or 8 January
+    few = page([(40, 40, "Northwind Traders"), (40, 300, "Total"), (400, 300, "100.00")])
+    many = page(
+        [(40, 40, "Northwind Traders"), (40, 100, "Invoice number: A-1001"),
+         (40, 114, "Invoice date: 13/08/2022"), (40, 280, "Subtotal"), (400, 280, "100.00"),
+         (40, 300, "Total"), (400, 300, "100.00")]
+    )  # fmt: skip
+    alone = extract_fields([few], template)["total_amount"]
+    anchored = extract_fields([many], template)["total_amount"]
+    assert alone.value == anchored.value == 100.0
+    assert alone.confidence < anchored.confidence  # hardly any of the usual labels: less sure
+
+
+def test_generic_fallback_values_are_marked_and_less_sure() -> None:
+    from extractd.engine.fields import confidence
+    from extractd.engine.fields.document import DocView
+    from extractd.engine.fields.generic import generic_candidates
+
+    template = parse_template(
+        {"name": "t", "fields": [{"name": "reference_code", "type": "text", "description": "Reference code"}]}
+    )
+    doc = DocView([page([(40, 100, "Reference code: XK-9921")])])
+    found = generic_candidates(template.fields[0], doc)
+    assert found and all(c.rule.startswith("generic:") for c in found)
+    read_by_name = confidence.score("label_right", prior=0.9)  # the field's name as its label
+    assert found[0].score == pytest.approx(read_by_name * confidence.unfamiliar("generic"))
+    assert confidence.unfamiliar("generic") < 1.0

@@ -1,38 +1,81 @@
 """Confidence calibration: turn what a finder saw into an estimated probability of being right.
 
-Every rule has a base rate (how often its first candidate is right), measured with
-bench/accuracy.py on the development corpus. Evidence then moves it: other rules agreeing on the
-same value, totals that add up, OCR word confidence, a weak label match, a close runner-up.
+Every rule has a base rate (how often its first candidate is right); evidence then moves it: other
+rules agreeing on the same value, totals that add up, OCR word confidence, a weak label match, a
+close runner-up, a document unlike the ones the engine knows. A measured map (knots) finally turns
+the combined score into the share of values right at that score. Base rates, the unfamiliar-document
+factors and the knots are data, `calibration.json` beside this module, written by
+`bench/accuracy.py --fit-calibration` (fitted on the development corpus, judged leave-one-source-out).
 The bar we hold ourselves to: among values reported at >= 0.9, at least 95% right.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 from extractd.engine.types import Candidate
 
-# How often the best candidate of each rule was right on the development corpus (bench/accuracy.py).
-RULE_BASE_RATES: dict[str, float] = {
-    "einvoice": 1.0,
-    "label_right": 0.8,
-    "label_below": 0.7,
-    "label_next": 0.55,
-    "label_column": 0.65,
-    "largest_amount": 0.45,
-    "pattern": 0.4,
-    "position": 0.45,
-    "header": 0.6,
-    "document": 0.75,
-    "arithmetic": 0.55,
-    "default": 0.3,
-}
+Knots = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """The measured numbers: base rate per rule, factors for unfamiliar documents, knots per kind."""
+
+    base_rates: Mapping[str, float]
+    unfamiliar: Mapping[str, float]
+    cap: float
+    knots: Mapping[str, Knots]
+
+
+def parse_calibration(data: Mapping[str, Any]) -> Calibration:
+    """A calibration from its JSON form; raises ValueError unless it is usable (rates in [0, 1], a
+    default rate, factors in (0, 1], knots increasing in both coordinates and under the cap)."""
+    rates = {str(k): float(v) for k, v in data["base_rates"].items()}
+    unfamiliar = {str(k): float(v) for k, v in data.get("unfamiliar", {}).items()}
+    cap = float(data["cap"])
+    knots = {
+        str(kind): tuple((float(x), float(y)) for x, y in points)
+        for kind, points in data["recalibration"].items()
+    }
+    if "default" not in rates or not all(0.0 <= v <= 1.0 for v in rates.values()):
+        raise ValueError("base rates must lie in [0, 1] and include 'default'")
+    if not all(0.0 < v <= 1.0 for v in unfamiliar.values()) or not 0.5 <= cap <= 1.0:
+        raise ValueError("unfamiliar-document factors must lie in (0, 1] and the cap in [0.5, 1]")
+    for kind, points in knots.items():
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        increasing = all(a < b for a, b in pairwise(xs))
+        monotone = all(a <= b for a, b in pairwise(ys))
+        if not (increasing and monotone and all(0.0 <= y <= cap for y in ys) and all(0 < x <= 1 for x in xs)):
+            raise ValueError(f"knots for {kind!r} must increase, stay in [0, cap] and be monotone")
+    return Calibration(rates, unfamiliar, cap, knots)
+
+
+def load_calibration() -> Calibration:
+    text = resources.files("extractd.engine.fields").joinpath("calibration.json").read_text("utf-8")
+    return parse_calibration(json.loads(text))
+
+
+CALIBRATION = load_calibration()
+RULE_BASE_RATES: Mapping[str, float] = CALIBRATION.base_rates
+# Raw field scores -> probability right per kind of document ("invoice", "receipt"), as (raw,
+# probability) knots, linear between them and the identity below the first; None or () turns it off.
+RECALIBRATION: Mapping[str, Knots] | None = CALIBRATION.knots
 
 
 def base_rate(rule: str) -> float:
     return RULE_BASE_RATES.get(rule.split(":")[0], RULE_BASE_RATES["default"])
+
+
+def unfamiliar(reason: str) -> float:
+    """The factor a score is multiplied by when the document is unlike the ones the engine knows
+    ("few_anchors": hardly any labels found; "ambiguous_date": day and month could be swapped)."""
+    return CALIBRATION.unfamiliar.get(reason, 1.0)
 
 
 def score(rule: str, *, similarity: float = 1.0, ocr: float = 1.0, prior: float = 1.0) -> float:
@@ -48,29 +91,21 @@ def score(rule: str, *, similarity: float = 1.0, ocr: float = 1.0, prior: float 
     return clamp(probability)
 
 
-# Raw field scores -> probability right, as (raw, probability) knots, linear between them and the
-# identity below the first. Fitted with `bench/accuracy.py --logo` (each band's share right, shrunk
-# toward the raw score, checked leave-one-group-out); () turns it off.
-RECALIBRATION: tuple[tuple[float, float], ...] = (
-    (0.6, 0.804), (0.75, 0.932), (0.85, 0.97), (0.925, 0.97), (0.975, 0.97),
-)  # fmt: skip
-
-
-def recalibrate(raw: float, knots: tuple[tuple[float, float], ...] | None = None) -> float:
-    """A finder's combined score as the probability, from the measured knots (monotone, never lower
-    than the score: the knots only correct under-confidence)."""
-    points = RECALIBRATION if knots is None else knots
-    if not points or raw < points[0][0] - 0.1:
+def recalibrate(raw: float, knots: Knots | None = None, kind: str = "invoice") -> float:
+    """A finder's combined score as the probability right, from the measured knots of its kind of
+    document (monotone; the identity below the first knot; 1.0, an e-invoice value, stays certain)."""
+    if knots is None:
+        knots = RECALIBRATION.get(kind, ()) if RECALIBRATION else ()
+    if not knots or raw < knots[0][0] - 0.1 or raw >= 1.0:
         return raw
-    xs = [points[0][0] - 0.1, *(x for x, _ in points), 1.0]
-    ys = [points[0][0] - 0.1, *(y for _, y in points), points[-1][1]]
+    xs = [knots[0][0] - 0.1, *(x for x, _ in knots), 1.0]
+    ys = [knots[0][0] - 0.1, *(y for _, y in knots), knots[-1][1]]
     for index in range(1, len(xs)):
         if raw <= xs[index]:
             span = xs[index] - xs[index - 1]
             share = (raw - xs[index - 1]) / span if span > 0 else 1.0
-            mapped = ys[index - 1] + share * (ys[index] - ys[index - 1])
-            return round(max(raw, mapped), 3)
-    return round(max(raw, ys[-1]), 3)
+            return round(ys[index - 1] + share * (ys[index] - ys[index - 1]), 3)
+    return round(ys[-1], 3)
 
 
 def clamp(value: float, low: float = 0.0, high: float = 0.99) -> float:

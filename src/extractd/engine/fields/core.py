@@ -151,11 +151,11 @@ class Extraction:
             extra = self._money_extra(item) if field.type is FieldType.MONEY else {}
             if field.type is FieldType.MONEY and isinstance(item.value, Decimal):
                 value = round_money(item.value, money_places(item.best.text))
-            # receipts' finders give calibrated probabilities already; ours are mapped to measured ones
-            probability = item.probability if self.receipt else confidence.recalibrate(item.probability)
-            return FieldValue(
-                value, round(probability, 3), item.best.page, item.best.bbox, item.best.text, extra
-            )
+            # each kind of document's scores are mapped to the measured probabilities (calibration.json)
+            kind = "receipt" if self.receipt else "invoice"
+            probability = confidence.recalibrate(item.probability, kind=kind)
+            best = item.best
+            return FieldValue(value, round(probability, 3), best.page, best.bbox, best.text, extra, best.rule)
         return FieldValue(None, NOT_FOUND)
 
     def _money_extra(self, item: Ranked) -> dict[str, Any]:

@@ -8,6 +8,7 @@ anywhere on the page.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -121,11 +122,14 @@ def user_label_candidates(field: TemplateField, doc: DocView) -> list[Candidate]
 
 
 def generic_candidates(field: TemplateField, doc: DocView) -> list[Candidate]:
-    """Candidates for a field the engine has no special knowledge of."""
+    """Candidates for a field the engine has no special knowledge of (or whose finders found nothing):
+    read from the words of its name and description, so less sure than a finder's (`generic:` rules,
+    scaled by the measured "generic" factor of calibration.json)."""
     found = _label_candidates(field, doc, field_labels(field))
     if field.type in _PATTERN_TYPES:
         found.extend(_pattern_candidates(field, doc))
-    return found
+    factor = confidence.unfamiliar("generic")
+    return [replace(c, score=confidence.clamp(c.score * factor), rule=f"generic:{c.rule}") for c in found]
 
 
 def _label_candidates(field: TemplateField, doc: DocView, labels: list[tuple[str, float]]) -> list[Candidate]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -156,7 +157,33 @@ def _is_date(token: str) -> bool:
     return any(start == 0 and end == len(token) for _day, start, end in find_dates(token))
 
 
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?!\d)")
+
+
+def _order_known(doc: DocView) -> bool:
+    """Whether some numeric date of the document only reads one way (a part above 12)."""
+    known: bool | None = doc.memo.get("date_order_known")
+    if known is None:
+        known = any(max(int(m.group(1)), int(m.group(2))) > 12 for m in _NUMERIC_DATE.finditer(doc.text))
+        doc.memo["date_order_known"] = known
+    return known
+
+
+def _ambiguity(doc: DocView, text: str) -> float:
+    """1.0, or the "ambiguous_date" factor when the date read from `text` could be day or month first
+    and nothing on the document tells which ("1/8/2022" alone)."""
+    match = _NUMERIC_DATE.search(text)
+    if match is None or _order_known(doc):
+        return 1.0
+    first, second = int(match.group(1)), int(match.group(2))
+    return confidence.unfamiliar("ambiguous_date") if first != second and max(first, second) <= 12 else 1.0
+
+
 def date_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
+    return [replace(c, score=c.score * _ambiguity(doc, c.text)) for c in _date_candidates(doc, concept)]
+
+
+def _date_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
     found: list[Candidate] = []
     for hit in find_labels(doc, LABELS[concept]):
         if _prior(hit) == 0.0 or _claimed_by_other(
@@ -495,6 +522,25 @@ _FINDERS: dict[Concept, Callable[[DocView], list[Candidate]]] = {
 
 
 def invoice_candidates(concept: Concept, doc: DocView) -> list[Candidate]:
-    """All candidates for a concept on an invoice-like document (LINE_ITEMS is handled by tables)."""
+    """All candidates for a concept on an invoice-like document (LINE_ITEMS is handled by tables).
+
+    On a document where hardly any of the usual labels were found (a layout or a language the
+    vocabulary does not know), every reading is less sure: scores are scaled by "few_anchors"."""
     finder = _FINDERS.get(concept)
-    return finder(doc) if finder else []
+    found = finder(doc) if finder else []
+    if found and _anchors(doc) < 2:
+        factor = confidence.unfamiliar("few_anchors")
+        return [replace(c, score=confidence.clamp(c.score * factor)) for c in found]
+    return found
+
+
+_ANCHOR_CONCEPTS = (Concept.INVOICE_NUMBER, Concept.ISSUE_DATE, Concept.GRAND_TOTAL, Concept.NET_TOTAL)
+
+
+def _anchors(doc: DocView) -> int:
+    """How many of the usual invoice labels (number, date, total, net) the document has."""
+    count: int | None = doc.memo.get("invoice_anchors")
+    if count is None:
+        count = sum(1 for concept in _ANCHOR_CONCEPTS if find_labels(doc, LABELS[concept]))
+        doc.memo["invoice_anchors"] = count
+    return count
