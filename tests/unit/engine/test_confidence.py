@@ -131,3 +131,15 @@ def test_a_weak_gross_equal_to_the_net_is_not_a_confirmation() -> None:
     }
     result = arithmetic.reconcile(ranked)
     assert result[Concept.GRAND_TOTAL][0].value == Decimal("5314.27")
+
+
+def test_a_zero_tax_orders_the_totals_but_confirms_nothing() -> None:
+    ranked = {
+        Concept.NET_TOTAL: confidence.rank([cand(Decimal("413.00"), 0.7), cand(Decimal("350.00"), 0.3)]),
+        Concept.TAX_TOTAL: confidence.rank([cand(Decimal("0.00"), 0.7)]),
+        Concept.GRAND_TOTAL: confidence.rank([cand(Decimal("413.00"), 0.7)]),
+    }
+    result = arithmetic.reconcile(ranked)
+    assert result[Concept.NET_TOTAL][0].value == Decimal("413.00")
+    for concept in arithmetic.TOTALS:
+        assert result[concept][0].probability == ranked[concept][0].probability

@@ -451,3 +451,23 @@ def test_generic_fallback_values_are_marked_and_less_sure() -> None:
     read_by_name = confidence.score("label_right", prior=0.9)  # the field's name as its label
     assert found[0].score == pytest.approx(read_by_name * confidence.unfamiliar("generic"))
     assert confidence.unfamiliar("generic") < 1.0
+
+
+def test_names_keyed_titled_or_followed_by_an_id() -> None:
+    keyed = page(
+        [(26, 40, "Factuur"), (26, 60, "Bedrijf: Stroom Webdesign"),
+         (26, 74, "Adres: Hoofdstraat 9, 1234 AB, Utrecht"), (26, 140, "Factuur aan:"),
+         (26, 154, "Naam: Piet Jansen")]
+    )  # fmt: skip
+    values = extract_fields([keyed], builtin_templates()["invoice"])
+    assert values["vendor_name"].value == "Stroom Webdesign"
+    assert values["customer_name"].value == "Piet Jansen"
+    titled = page([(40, 200, "Bill To"), (40, 214, "Ms. Mary D. Dunton"), (40, 228, "1324 Hinkle Lake Road")])
+    assert extract_fields([titled], builtin_templates()["invoice"])["customer_name"].value == "Mary D. Dunton"
+    slip = page([(20, 600, "Payable by"), (20, 614, "Jean Muster"), (20, 628, "CH 1000 Lausanne")])
+    assert extract_fields([slip], builtin_templates()["invoice"])["customer_name"].value == "Jean Muster"
+
+
+def test_a_year_inside_a_date_is_not_an_amount() -> None:
+    doc = page([(40, 400, "10/2/2015 až 9/2/2016"), (300, 400, "21 %"), (400, 400, "1 000,00 Kč")])
+    assert extract_fields([doc], builtin_templates()["invoice"])["total_amount"].value == 1000.0

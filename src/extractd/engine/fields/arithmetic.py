@@ -38,11 +38,16 @@ def reconcile(ranked: dict[Concept, list[Ranked]]) -> dict[Concept, list[Ranked]
         for concept in TOTALS:
             result[concept] = _mark(ranked[concept], None, consistent=False)
         return result
+    # a zero tax makes any net equal to its gross "add up": it orders the totals but confirms nothing
+    confirms = best[1].value != 0
     for concept, chosen in zip(TOTALS, best, strict=True):
         items = ranked[concept]
         if chosen not in items:  # a sign-restored tax: put it in place of the reading it came from
             items = [chosen, *(r for r in items if r.best is not chosen.best)]
-        result[concept] = _mark(items, chosen, consistent=True)
+        if confirms:
+            result[concept] = _mark(items, chosen, consistent=True)
+        else:
+            result[concept] = [chosen, *(r for r in items if r is not chosen)]
     return result
 
 

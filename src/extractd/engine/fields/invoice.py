@@ -415,7 +415,8 @@ def _amounts_of(text: str) -> tuple[Decimal, ...]:
     for value, start, end in find_amounts(text):
         tail = text[end : end + 2].lstrip()
         printed = text[start:end]
-        if tail.startswith("%") or any(start - 3 <= s and e <= end + 3 for s, e in dates):
+        inside = any(s < end and start < e for s, e in dates)  # "2016" of "9/2/2016"
+        if tail.startswith("%") or inside or any(start - 3 <= s and e <= end + 3 for s, e in dates):
             continue  # a percentage, or part of a date
         if not _DECIMALS_AT_END.search(printed.strip()):
             if has_currency is None:

@@ -34,9 +34,13 @@ BUYER_LABELS = (
     "Leistungsempfänger", "Auftraggeber", "Facturé à", "Adresse de facturation", "Acheteur", "Destinataire",
     "Klant", "Factuuradres", "Afnemer", "Koper", "Purchaser", "Bill to Party", "Billed to Party",
     "Facture à", "Facturer à", "Factuur aan", "Cliente", "Nombre Cliente", "Facturar a", "Cobrar a",
-    "Dirección de facturación", "Comprador", "Odběratel", "Kupující", "Consignee",
+    "Dirección de facturación", "Comprador", "Odběratel", "Kupující", "Consignee", "Pour", "Payable by",
+    "Zahlbar durch", "Payable par",
 )  # fmt: skip
-_NAME_KEYS = ("name", "firma", "company", "companyname", "nom", "raisonsociale", "naam", "bedrijfsnaam")
+_NAME_KEYS = (
+    "name", "firma", "company", "companyname", "nom", "raisonsociale", "naam", "bedrijfsnaam", "bedrijf",
+    "empresa", "nombre", "razónsocial", "razonsocial",
+)  # fmt: skip
 _ADDRESS_KEYS = ("anschrift", "adresse", "address", "adres", "straße", "street", "rue")
 LEGAL_FORM = re.compile(
     r"(?<![\w])(GmbH|GMBH|Gmbh|AG|KG|OHG|UG|e\.\s?K\.|e\.\s?V\.|mbH|SE|Ltd\.?|LTD\.?|Limited|LIMITED|LLC|"
@@ -51,7 +55,7 @@ _POSTAL = re.compile(
     r"|[^\W\d_]\s+\d{5}(-\d{4})?\s*$|\b\d{3}\s\d{2}\s+[^\W\d_]",  # "New York 10001", "110 00 Praha"
     re.I,
 )
-_SALUTATION = re.compile(r"^(firma|attn\.?|z\.\s?hd\.?)\s+", re.I)
+_SALUTATION = re.compile(r"^(firma|attn\.?|z\.\s?hd\.?|mrs?\.|ms\.|mrs|miss|dr\.|mme|mlle|sra?\.)\s+", re.I)
 _NOT_A_NAME = re.compile(
     r"rechnung|invoice|facture|factuur|\bavoir\b|gutschrift|credit note|\bdatum\b|\bdate\b|\bseite\b|"
     r"\bpage\b|"
@@ -310,8 +314,8 @@ def _sender_parts(text: str) -> list[str]:
 def _is_sender_line(cell: Cell) -> bool:
     """The one-line return address printed above an envelope window (a line of its own, not the
     value of an "Address:" key)."""
-    if cell.ref.words[0] is not cell.words[0]:
-        return False
+    if cell.ref.words[0] is not cell.words[0] or ":" in _sender_parts(cell.text)[0]:
+        return False  # the value of a key, or a keyed line ("Adres: Hoofdstraat 9, 1234 AB, Utrecht")
     return (
         len(_sender_parts(cell.text)) >= 3 and _POSTAL.search(cell.text) is not None and len(cell.text) < 140
     )
@@ -422,6 +426,8 @@ def _find_window_blocks(doc: DocView, cells: Sequence[Cell]) -> list[tuple[list[
             continue  # inside a block, or under a heading such as "Delivery address"
         block = [cell, *column_below(cells, cell, limit=6)]
         postal = [i for i, c in enumerate(block) if _POSTAL.search(c.text)]
+        if _is_party_label(block[0].text.partition(":")[0], _ALL_PARTY_LABELS):
+            continue  # a labelled block is read under its label
         if 2 <= len(block) <= 7 and postal and postal[0] >= 1 and name_text(block[0].text):
             taken.update(id(c) for c in block)
             blocks.append((block[: postal[-1] + 1], 1.0 if cell.bbox[0] < 0.5 * width else 0.8))
@@ -481,8 +487,15 @@ _CONTACT = re.compile(r"@|www\.|https?:|\+?\d[\d ()./-]{6,}\d")
 
 def _header_name(cell: Cell) -> str | None:
     """The cell's text if it can be a party's name printed as a heading: words, not a title, a label, a
-    date, an amount, a contact or an address line."""
+    date, an amount, a contact or an address line. A name key's value counts ("Company: ACME"), and so
+    does the name before a registration number ("Francorp S.A.S. - 900178348-7")."""
     text = cell.text.strip(" :,-|")
+    key, colon, value = text.partition(":")
+    if colon and compact(key) in _NAME_KEYS:
+        text = value.strip()
+    parts = _sender_parts(text)
+    if len(parts) > 1 and sum(ch.isdigit() for ch in parts[0]) <= 2:
+        text = parts[0]
     if ":" in text or len(text) > 60 or len(text.split()) > 7 or _TITLE.match(text):
         return None
     if _CONTACT.search(text) or _POSTAL.search(text) or sum(ch.isdigit() for ch in text) > 2:
