@@ -471,3 +471,14 @@ def test_names_keyed_titled_or_followed_by_an_id() -> None:
 def test_a_year_inside_a_date_is_not_an_amount() -> None:
     doc = page([(40, 400, "10/2/2015 až 9/2/2016"), (300, 400, "21 %"), (400, 400, "1 000,00 Kč")])
     assert extract_fields([doc], builtin_templates()["invoice"])["total_amount"].value == 1000.0
+
+
+def test_a_bare_dollar_is_the_currency_of_the_documents_country() -> None:
+    def currency(address: str) -> object:
+        doc = page(
+            [(40, 60, "Northern Outfitters"), (40, 74, address), (40, 300, "Total"), (400, 300, "$47.46")]
+        )
+        return extract_fields([doc], builtin_templates()["invoice"])["currency"].value
+
+    assert currency("TORONTO ON M5H 3T4") == "CAD"
+    assert currency("SAN MATEO, CA 94401") == "USD"

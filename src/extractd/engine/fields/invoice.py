@@ -160,20 +160,11 @@ def _is_date(token: str) -> bool:
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?!\d)")
 
 
-def _order_known(doc: DocView) -> bool:
-    """Whether some numeric date of the document only reads one way (a part above 12)."""
-    known: bool | None = doc.memo.get("date_order_known")
-    if known is None:
-        known = any(max(int(m.group(1)), int(m.group(2))) > 12 for m in _NUMERIC_DATE.finditer(doc.text))
-        doc.memo["date_order_known"] = known
-    return known
-
-
 def _ambiguity(doc: DocView, text: str) -> float:
     """1.0, or the "ambiguous_date" factor when the date read from `text` could be day or month first
-    and nothing on the document tells which ("1/8/2022" alone)."""
+    and neither the document's dates nor its locale evidence settle which ("1/8/2022" alone)."""
     match = _NUMERIC_DATE.search(text)
-    if match is None or _order_known(doc):
+    if match is None or doc.date_order_sure:
         return 1.0
     first, second = int(match.group(1)), int(match.group(2))
     return confidence.unfamiliar("ambiguous_date") if first != second and max(first, second) <= 12 else 1.0
@@ -498,9 +489,25 @@ def currency_candidates(doc: DocView) -> list[Candidate]:
             found.append(_candidate("EUR", spot, 1.0))
         return found
     ref = doc.lines[0]
-    spot = Spot(doc.currencies[0], ref, ref.words, "document", 1.0)
     share = 1.0 if len(doc.currencies) == 1 else 0.8
+    local = _local_dollar(doc)
+    if local is not None:  # "$" alone, on a document from a country whose "$" is its own currency
+        spot = Spot(local, ref, ref.words, "document", 1.0)
+        usd = Spot(doc.currencies[0], ref, ref.words, "document", 1.0)
+        return [*found, _candidate(local, spot, share), _candidate(doc.currencies[0], usd, 0.4 * share)]
+    spot = Spot(doc.currencies[0], ref, ref.words, "document", 1.0)
     return [*found, _candidate(doc.currencies[0], spot, share)]
+
+
+def _local_dollar(doc: DocView) -> str | None:
+    """The currency a bare "$" means by the document's locale evidence (CAD, COP, SGD...), when nothing
+    names the US dollar itself and the evidence settles the country."""
+    best = doc.locale.best
+    if doc.currencies[0] != "USD" or best is None or not doc.locale.date_order_sure:
+        return None
+    if "$" not in best.currency_marks or not best.currencies or best.currencies[0] == "USD":
+        return None
+    return None if re.search(r"\bUSD\b|US\$|U\.S\. dollar", doc.text, re.I) else best.currencies[0]
 
 
 _FINDERS: dict[Concept, Callable[[DocView], list[Candidate]]] = {
