@@ -482,3 +482,16 @@ def test_a_bare_dollar_is_the_currency_of_the_documents_country() -> None:
 
     assert currency("TORONTO ON M5H 3T4") == "CAD"
     assert currency("SAN MATEO, CA 94401") == "USD"
+
+
+def test_invoice_labels_come_from_the_language_files() -> None:
+    from extractd.engine.fields import vocabulary
+    from extractd.engine.locales import all_languages
+
+    spanish = all_languages()["es"]["words"]
+    assert "Número de factura" in spanish["invoice_number"]
+    assert "Número de factura" in vocabulary.LABELS[Concept.INVOICE_NUMBER]
+    assert "Cobrar a" in spanish["buyer_label"] and "Cobrar a" in vocabulary.BUYER_LABELS
+    for concept, labels in vocabulary.LABELS.items():
+        assert labels, concept
+    assert vocabulary.SELLER_LABELS and vocabulary.DELIVERY_LABELS and vocabulary.CURRENCY_LABELS

@@ -18,25 +18,9 @@ from rapidfuzz import fuzz, process
 from extractd.engine.fields import confidence
 from extractd.engine.fields.document import Cell, DocView, cell_above, cell_below, cells_of, column_below
 from extractd.engine.fields.labels import compact, similarity
-from extractd.engine.fields.vocabulary import LABELS
+from extractd.engine.fields.vocabulary import BUYER_LABELS, DELIVERY_LABELS, LABELS, SELLER_LABELS
 from extractd.engine.types import Candidate
 
-SELLER_LABELS = (
-    "Seller", "Vendor", "Supplier", "From", "Sold by", "Issued by", "Service Provider", "Verkäufer",
-    "Rechnungsersteller",
-    "Lieferant", "Anbieter", "Rechnungssteller", "Absender", "Leistungserbringer", "Fournisseur", "Vendeur",
-    "Émetteur", "Prestataire", "Leverancier", "Verkoper", "Provider", "Aussteller", "De", "Proveedor",
-    "Vendedor", "Emisor", "Dodavatel", "Prodejce", "Prodávající", "Remit payment to",
-)  # fmt: skip
-BUYER_LABELS = (
-    "Bill to", "Billed to", "Invoice to", "Invoiced to", "Bill to Address", "Customer", "Sold to", "Buyer",
-    "Client", "Recipient", "Rechnungsempfänger", "Rechnungsadresse", "Kunde", "Käufer", "Empfänger",
-    "Leistungsempfänger", "Auftraggeber", "Facturé à", "Adresse de facturation", "Acheteur", "Destinataire",
-    "Klant", "Factuuradres", "Afnemer", "Koper", "Purchaser", "Bill to Party", "Billed to Party",
-    "Facture à", "Facturer à", "Factuur aan", "Cliente", "Nombre Cliente", "Facturar a", "Cobrar a",
-    "Dirección de facturación", "Comprador", "Odběratel", "Kupující", "Consignee", "Pour", "Payable by",
-    "Zahlbar durch", "Payable par",
-)  # fmt: skip
 _NAME_KEYS = (
     "name", "firma", "company", "companyname", "nom", "raisonsociale", "naam", "bedrijfsnaam", "bedrijf",
     "empresa", "nombre", "razónsocial", "razonsocial",
@@ -395,10 +379,7 @@ def _find_legal_form_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Can
     return found
 
 
-_DELIVERY_LABELS = (
-    "Adresse de livraison", "Delivery address", "Ship to", "Shipping address", "Deliver to", "Lieferadresse",
-    "Lieferanschrift", "Warenempfänger", "Afleveradres", "Leveringsadres",
-)  # fmt: skip
+_DELIVERY_LABELS = DELIVERY_LABELS
 
 
 def _window_blocks(doc: DocView, cells: Sequence[Cell]) -> list[tuple[list[Cell], float]]:
