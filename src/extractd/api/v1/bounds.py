@@ -46,6 +46,10 @@ def loads(body: bytes | bytearray, skip: Iterable[str] = ()) -> Any:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedJson() from exc
+    if b"\\" not in body and b"\x7f" not in body:
+        # A control character can sit in a JSON string only escaped, or as a raw DEL (raw C0 characters
+        # are invalid JSON, refused above): without either, no string needs checking.
+        return data
     skipped = frozenset(skip)
     if isinstance(data, dict):
         for key, value in data.items():
@@ -73,8 +77,9 @@ def check_text(where: str, value: str, strict: bool = False) -> str:
     """Refuse NUL and control characters (``strict``: tab and line breaks too) with VALIDATION_ERROR."""
     match = (_NAME_CONTROL if strict else _TEXT_CONTROL).search(value)
     if match is not None:
+        shown = where.encode("unicode_escape").decode("ascii")
         raise ValidationFailed(
-            f"`{where}` contains the control character U+{ord(match.group()):04X}; remove it."
+            f"`{shown}` contains the control character U+{ord(match.group()):04X}; remove it."
         )
     return value
 

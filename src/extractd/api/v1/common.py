@@ -76,7 +76,7 @@ async def read_json_body(request: Request) -> Any:
         body.extend(chunk)
         if len(body) > MAX_JSON_BODY:
             raise FileTooLarge("The JSON body is larger than 1 MB.")
-    return bounds.loads(body)
+    return await run_in_threadpool(bounds.loads, body)
 
 
 JsonBody = Annotated[Any, Depends(read_json_body)]
