@@ -164,10 +164,12 @@ def _ambiguity(doc: DocView, text: str) -> float:
     """1.0, or the "ambiguous_date" factor when the date read from `text` could be day or month first
     and neither the document's dates nor its locale evidence settle which ("1/8/2022" alone)."""
     match = _NUMERIC_DATE.search(text)
-    if match is None or doc.date_order_sure:
+    if match is None:
         return 1.0
     first, second = int(match.group(1)), int(match.group(2))
-    return confidence.unfamiliar("ambiguous_date") if first != second and max(first, second) <= 12 else 1.0
+    if first == second or max(first, second) > 12 or doc.date_order_sure:
+        return 1.0
+    return confidence.unfamiliar("ambiguous_date")
 
 
 def date_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
@@ -427,6 +429,8 @@ def _page_weight(doc: DocView, ref: LineRef) -> float:
 def _largest_amount(doc: DocView) -> list[Candidate]:
     best: tuple[Decimal, LineRef] | None = None
     for ref in doc.lines:
+        if not _money_in(ref.text):
+            continue  # (cut into cells only the lines that have amounts at all)
         for value in _money_in(_cells_text(ref.words)):
             if best is None or value > best[0]:
                 best = (value, ref)
@@ -502,12 +506,14 @@ def currency_candidates(doc: DocView) -> list[Candidate]:
 def _local_dollar(doc: DocView) -> str | None:
     """The currency a bare "$" means by the document's locale evidence (CAD, COP, SGD...), when nothing
     names the US dollar itself and the evidence settles the country."""
+    if doc.currencies[0] != "USD" or re.search(r"\bUSD\b|US\$|U\.S\. dollar", doc.text, re.I):
+        return None  # (the locale evidence is only looked at when it can change the answer)
     best = doc.locale.best
-    if doc.currencies[0] != "USD" or best is None or not doc.locale.date_order_sure:
+    if best is None or not doc.locale.date_order_sure:
         return None
     if "$" not in best.currency_marks or not best.currencies or best.currencies[0] == "USD":
         return None
-    return None if re.search(r"\bUSD\b|US\$|U\.S\. dollar", doc.text, re.I) else best.currencies[0]
+    return best.currencies[0]
 
 
 _FINDERS: dict[Concept, Callable[[DocView], list[Candidate]]] = {

@@ -63,11 +63,12 @@ def _party_threshold(label: str) -> float:
 
 
 @lru_cache(maxsize=256)
-def _party_targets(labels: tuple[str, ...]) -> tuple[frozenset[str], tuple[tuple[str, float], ...]]:
-    """The compacted labels, and those long enough to be matched approximately with their threshold."""
+def _party_targets(labels: tuple[str, ...]) -> tuple[frozenset[str], tuple[tuple[str, float], ...], int]:
+    """The compacted labels, those long enough to be matched approximately with their threshold, and
+    the length of the longest."""
     targets = frozenset(key for label in labels if (key := compact(label)))
     fuzzy = tuple((t, _party_threshold(t)) for t in sorted(targets) if _party_threshold(t) < 1.0)
-    return targets, fuzzy
+    return targets, fuzzy, max((len(t) for t in targets), default=0)
 
 
 _LABEL_JOINS = re.compile(r"[/&,]|\bund\b|\band\b|\bet\b|\ben\b")  # "Käufer/Leistungsempfänger"
@@ -75,8 +76,7 @@ _LABEL_JOINS = re.compile(r"[/&,]|\bund\b|\band\b|\bet\b|\ben\b")  # "Käufer/Le
 
 @lru_cache(maxsize=4096)
 def _is_party_label(text: str, labels: tuple[str, ...]) -> bool:
-    exact, fuzzy = _party_targets(labels)
-    longest = max((len(t) for t in exact), default=0)
+    exact, fuzzy, longest = _party_targets(labels)
     if len(compact(text)) > 2 * longest + 8:
         return False  # longer than two labels joined: a sentence, not a label
     for part in _LABEL_JOINS.split(text):
@@ -502,7 +502,7 @@ def _find_header_candidates(doc: DocView, cells: Sequence[Cell]) -> list[Candida
     heights = sorted(c.height for c in page_cells)
     body = heights[len(heights) // 2]
     excluded: set[int] = set()
-    for index, _rest in _document_party_labels(doc, cells, BUYER_LABELS + _DELIVERY_LABELS):
+    for index, _rest in _document_party_labels(doc, cells, BUYER_LABELS):  # found once, for the buyer too
         excluded.update(id(line.cell) for line in read_block(cells, index))
     top = sorted(
         (c for c in page_cells if doc.relative_y(c.ref) < 0.3 and id(c) not in excluded),
