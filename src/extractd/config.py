@@ -44,6 +44,23 @@ class Settings(BaseSettings):
     sync_slots: int = Field(4, ge=1, description="Concurrent synchronous extractions allowed.")
     reaper_interval_s: float = Field(5.0, gt=0)
 
+    webhook_retry_schedule: str = Field(
+        "5,300,1800,7200,18000,36000,36000",
+        description="Seconds between webhook delivery attempts (comma-separated); jittered ±10%.",
+    )
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhook URLs on loopback/private/link-local/CGNAT/metadata addresses."
+    )
+    webhook_disable_after_s: float = Field(
+        432000.0, gt=0, description="An endpoint failing every attempt this long is disabled (5 days)."
+    )
+    webhook_connect_timeout_s: float = Field(5.0, gt=0)
+    webhook_timeout_s: float = Field(15.0, gt=0, description="Total time one delivery attempt may take.")
+    webhook_concurrency: int = Field(16, ge=1, description="Deliveries in flight per dispatcher.")
+    webhook_poll_interval_s: float = Field(
+        1.0, gt=0, description="How often a dispatcher looks for due messages."
+    )
+
     einvoice: bool = Field(True, description="Read embedded ZUGFeRD/Factur-X/XRechnung XML first.")
     max_pages: int = Field(500, ge=1)
     log_json: bool = False
@@ -53,6 +70,21 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        try:
+            delays = [float(part) for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise ValueError("a comma-separated list of seconds, e.g. 5,300,1800") from None
+        if any(delay < 0 for delay in delays):
+            raise ValueError("delays must not be negative")
+        return value
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(part) for part in self.webhook_retry_schedule.split(",") if part.strip())
 
     @property
     def effective_database_url(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -49,8 +50,17 @@ async def test_create_poll_result(api: Api, invoice_pdf: bytes, how: str) -> Non
     async with api.client() as client:
         job = await wait_for_job(client, api, job_id)
         assert job["status"] == "completed", job
-        assert set(job) == {"id", "status", "completedAt", "resultAvailable", "resultUrl"}
+        assert set(job) == {
+            "id",
+            "status",
+            "completedAt",
+            "resultAvailable",
+            "resultUrl",
+            "createdAt",
+            "updatedAt",
+        }
         assert job["resultAvailable"] is True
+        assert job["resultUrl"] == f"{JOBS}/{job_id}/result"  # relative, as the document shows
         first = await client.get(f"{JOBS}/{job_id}/result", headers=api.auth())
         again = await client.get(f"{JOBS}/{job_id}/result", headers=api.auth())
     assert first.status_code == 200, first.text
@@ -58,8 +68,16 @@ async def test_create_poll_result(api: Api, invoice_pdf: bytes, how: str) -> Non
     assert body["success"] is True
     assert body["job"] == {"id": job_id, "status": "completed", "completedAt": job["completedAt"]}
     assert body["data"]["originalName"] == "invoice.pdf"
+    # completionTime: seconds from the job's creation to its completion.
+    created, completed = (_instant(job[key]) for key in ("createdAt", "completedAt"))
+    assert body["data"]["completionTime"] == pytest.approx((completed - created).total_seconds(), abs=0.002)
+    assert body["data"]["completionTime"] > 0
     _assert_invoice_values(body["data"])
     assert again.json() == body  # reading never consumes the result
+
+
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 async def test_sync_extract_fields(api: Api, invoice_pdf: bytes) -> None:
@@ -75,6 +93,8 @@ async def test_sync_extract_fields(api: Api, invoice_pdf: bytes) -> None:
     data = response.json()["data"]
     _assert_invoice_values(data)
     assert "INV-2024-0042" in data["documents"][0]["returnedText"]
+    # The sync answer's completionTime is the seconds the extraction itself took.
+    assert isinstance(data["completionTime"], float) and 0 < data["completionTime"] < 60
 
 
 async def test_sync_refuses_async_only_fields(api: Api, invoice_pdf: bytes) -> None:
@@ -102,7 +122,7 @@ async def test_corrupt_file_fails_the_job_and_sync_answers_422(api: Api) -> None
             json={"file": b64(corrupt), "templateName": "invoice"},
         )
     assert job["status"] == "failed"
-    assert set(job) == {"id", "status", "failedAt", "error"}
+    assert set(job) == {"id", "status", "failedAt", "error", "createdAt", "updatedAt"}
     assert job["error"]["code"] == "CORRUPT_FILE"
     assert (result.status_code, result.json()["error"]["code"]) == (409, "JOB_FAILED")
     assert (sync.status_code, sync.json()["error"]["code"]) == (422, "CORRUPT_FILE")
@@ -122,6 +142,8 @@ async def test_document_review_holds_the_result(api: Api, invoice_pdf: bytes) ->
         "reviewFlaggedFieldCount",
         "resultAvailable",
         "retryAfterMs",
+        "createdAt",
+        "updatedAt",
     }
     assert job["reviewThreshold"] == 99
     assert job["reviewFlaggedFieldCount"] >= 1

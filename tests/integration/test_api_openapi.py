@@ -24,6 +24,15 @@ OPERATIONS = {
     ("get", "/api/v1/filters/{name}"),
     ("put", "/api/v1/filters/{name}"),
     ("delete", "/api/v1/filters/{name}"),
+    ("get", "/api/v1/webhooks"),
+    ("post", "/api/v1/webhooks"),
+    ("get", "/api/v1/webhooks/{webhook_id}"),
+    ("patch", "/api/v1/webhooks/{webhook_id}"),
+    ("delete", "/api/v1/webhooks/{webhook_id}"),
+    ("post", "/api/v1/webhooks/{webhook_id}/rotate-secret"),
+    ("post", "/api/v1/webhooks/{webhook_id}/ping"),
+    ("get", "/api/v1/webhooks/{webhook_id}/deliveries"),
+    ("post", "/api/v1/webhooks/{webhook_id}/deliveries/{message_id}/redeliver"),
 }
 
 
@@ -40,7 +49,7 @@ async def test_openapi_documents_every_operation_and_its_errors(api: Api) -> Non
         operation = schema["paths"][path][method]
         assert operation["security"] == [{"ApiKey": []}], (method, path)
         assert "422" not in operation["responses"] or path.endswith(
-            ("extraction-jobs", "extractFields", "templates", "filters", "review")
+            ("extraction-jobs", "extractFields", "templates", "filters", "review", "webhooks")
         )
         errors = {
             code: response for code, response in operation["responses"].items() if code.startswith(("4", "5"))

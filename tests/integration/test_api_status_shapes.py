@@ -6,6 +6,7 @@ worker protocol and the state machine use), so each shape is asserted unconditio
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -20,7 +21,16 @@ from extractd.store.repositories import JobsRepository
 pytestmark = pytest.mark.anyio
 
 JOBS = "/api/v1/extraction-jobs"
-ACTIVE_KEYS = {"id", "status", "progress", "retryAfterMs"}
+# Every shape carries createdAt and updatedAt (DESIGN.md §3), ISO 8601 UTC with milliseconds and `Z`.
+STAMPS = {"createdAt", "updatedAt"}
+ACTIVE_KEYS = {"id", "status", "progress", "retryAfterMs"} | STAMPS
+ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def _assert_stamps(job: dict[str, Any], *more: str) -> None:
+    for key in (*STAMPS, *more):
+        assert ISO_MS.match(job[key]), (key, job[key])
+    assert job["updatedAt"] >= job["createdAt"]
 
 
 async def _create(api: Api, client: httpx.AsyncClient, content: bytes) -> str:
@@ -58,6 +68,7 @@ async def test_queued_job_shape_and_result_not_ready(still_api: Api, invoice_pdf
         job_id = await _create(still_api, client, invoice_pdf)
         job, result = await _status_and_result(still_api, client, job_id)
     assert set(job) == ACTIVE_KEYS
+    _assert_stamps(job)
     assert (job["id"], job["status"], job["progress"]) == (job_id, "queued", 0)
     assert job["retryAfterMs"] >= 1000
     assert _error_code(result) == (409, "RESULT_NOT_READY")
@@ -109,7 +120,8 @@ async def test_cancelled_job_shows_as_failed_cancelled(still_api: Api, invoice_p
         with transaction(sessions) as session:
             assert JobsRepository(session).cancel(job_id, utcnow())
         job, result = await _status_and_result(still_api, client, job_id)
-    assert set(job) == {"id", "status", "failedAt", "error"}
+    assert set(job) == {"id", "status", "failedAt", "error"} | STAMPS
+    _assert_stamps(job, "failedAt")
     assert job["status"] == "failed"
     assert job["failedAt"]
     assert job["error"]["code"] == "CANCELLED"

@@ -14,7 +14,7 @@ from extractd.api import ops
 from extractd.api.edge import EdgeGuard
 from extractd.api.errors import install_error_handlers
 from extractd.api.metrics import HttpMetricsMiddleware, metrics_registry
-from extractd.api.v1 import extract_fields, extraction_jobs, filters, review, templates
+from extractd.api.v1 import extract_fields, extraction_jobs, filters, review, templates, webhooks
 from extractd.api.v1.schemas import DOCUMENTED_REQUEST_MODELS
 from extractd.api.web import console
 from extractd.config import Settings
@@ -23,7 +23,7 @@ from extractd.queue.huey_app import make_huey
 from extractd.queue.tasks import JobQueue
 from extractd.services.context import ServiceContext
 from extractd.services.rate_limit import open_poll_counter
-from extractd.services.webhook_coverage import NoSubscriptions
+from extractd.services.webhooks import StoredSubscriptions
 from extractd.store.blobs import open_blob_store
 from extractd.store.db import create_db_engine, make_session_factory, translate_unavailable
 
@@ -42,7 +42,7 @@ def build_context(settings: Settings) -> ServiceContext:
         blobs=open_blob_store(settings),
         queue=JobQueue(make_huey(settings), settings),
         poll_counter=open_poll_counter(settings, sessions),
-        webhook_subscriptions=NoSubscriptions(),
+        webhook_subscriptions=StoredSubscriptions(sessions),
     )
 
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings, context: ServiceContext | None = None) -> Fas
         extract_fields.router,
         templates.router,
         filters.router,
+        webhooks.router,
     ):
         app.include_router(router)
     app.include_router(ops.router)  # /healthz, /readyz, /metrics

@@ -54,7 +54,8 @@ ConcurrencyOption = Annotated[
 OTHER_SETTINGS = (
     "Other settings come from the environment: EXTRACTD_DATABASE_URL (PostgreSQL), EXTRACTD_REDIS_URL "
     "(queue), EXTRACTD_STORAGE_URL (blobs, e.g. s3://), EXTRACTD_PUBLIC_URL, EXTRACTD_LEASE_S, "
-    "EXTRACTD_MAX_ATTEMPTS, EXTRACTD_RESULT_TTL, EXTRACTD_LOG_LEVEL, EXTRACTD_LOG_JSON."
+    "EXTRACTD_MAX_ATTEMPTS, EXTRACTD_RESULT_TTL, EXTRACTD_WEBHOOK_RETRY_SCHEDULE, "
+    "EXTRACTD_WEBHOOK_ALLOW_PRIVATE, EXTRACTD_LOG_LEVEL, EXTRACTD_LOG_JSON."
 )
 
 
@@ -92,6 +93,7 @@ def serve(
     from extractd.services.bootstrap import bootstrap
     from extractd.store.db import create_db_engine, make_session_factory
     from extractd.store.migrate import upgrade_to_head
+    from extractd.webhooks.dispatcher import WebhookDispatcher
 
     settings = build_settings(data_dir, host=host, port=port, workers=workers)
     configure_logging(settings.log_level, json_lines=settings.log_json)
@@ -107,6 +109,9 @@ def serve(
     supervisor = WorkerSupervisor(settings) if settings.workers > 0 else None
     if supervisor:
         supervisor.start()
+    # Webhook deliveries from this node too (an API-only node included); its own thread and engine.
+    dispatcher_engine = create_db_engine(settings)
+    dispatcher = WebhookDispatcher(settings, make_session_factory(dispatcher_engine)).start()
     # uvicorn handles SIGINT/SIGTERM itself, then re-raises the signal to the handler it found on
     # start: make that one harmless, so the shutdown continues here and stops the workers too.
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
@@ -122,6 +127,8 @@ def serve(
             http=http_protocol(),  # what uvicorn refuses before the app answers in our error body too
         )
     finally:
+        dispatcher.stop()
+        dispatcher_engine.dispose()
         if supervisor:
             supervisor.stop()
 

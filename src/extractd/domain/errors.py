@@ -62,6 +62,25 @@ class WebhookCoverageUnresolved(ExtractdError):
     code = "WEBHOOK_COVERAGE_UNRESOLVED"
 
 
+class WebhookUrlRefused(ExtractdError):
+    """The webhook URL points at an address webhooks may not reach (loopback, private, link-local, CGNAT,
+    cloud metadata) or cannot be resolved."""
+
+    code = "WEBHOOK_URL_REFUSED"
+
+
+class WebhookNotFound(ExtractdError):
+    """No such webhook in this environment."""
+
+    code = "WEBHOOK_NOT_FOUND"
+
+
+class WebhookMessageNotFound(ExtractdError):
+    """No such message for this webhook."""
+
+    code = "WEBHOOK_MESSAGE_NOT_FOUND"
+
+
 class InvalidTemplate(ExtractdError):
     """The template is not valid."""
 

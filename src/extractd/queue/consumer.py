@@ -1,4 +1,5 @@
-"""The worker process: a Huey consumer with one job per forked process, plus the reaper thread."""
+"""The worker process: a Huey consumer with one job per forked process, plus the reaper thread and the
+webhook dispatcher thread."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from extractd.queue.reaper import Reaper
 from extractd.queue.tasks import JobQueue
 from extractd.queue.worker import STOP_REQUESTED
 from extractd.store.db import create_db_engine, make_session_factory
+from extractd.webhooks.dispatcher import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +78,23 @@ class SchedulerProcess(Scheduler):  # type: ignore[misc]
 
 
 class WorkerConsumer(Consumer):  # type: ignore[misc]
-    """Starts the reaper after the job processes are forked, so they never inherit its thread."""
+    """Starts the reaper and the webhook dispatcher after the job processes are forked, so they never
+    inherit those threads."""
 
     worker_class = JobProcess
     scheduler_class = SchedulerProcess
 
     def __init__(
-        self, reaper: Reaper, *args: Any, on_ready: Callable[[], None] | None = None, **kwargs: Any
+        self,
+        reaper: Reaper,
+        *args: Any,
+        on_ready: Callable[[], None] | None = None,
+        dispatcher: WebhookDispatcher | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.reaper = reaper
+        self.dispatcher = dispatcher
         self.on_ready = on_ready
         self.reaper_stop = threading.Event()
         self.reaper_thread = threading.Thread(
@@ -95,12 +104,16 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
     def start(self) -> None:
         super().start()
         self.reaper_thread.start()
+        if self.dispatcher is not None:
+            self.dispatcher.start()
         log.info("%s (pid of the consumer: %s)", READY_MESSAGE, os.getpid())
         if self.on_ready:
             self.on_ready()
 
     def stop(self, graceful: bool = False) -> None:
         self.reaper_stop.set()
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
         super().stop(graceful=graceful)
 
 
@@ -110,6 +123,8 @@ def run_workers(settings: Settings, concurrency: int, on_ready: Callable[[], Non
     queue = JobQueue(huey, settings)
     reaper_engine = create_db_engine(settings)
     reaper = Reaper(settings, make_session_factory(reaper_engine), queue)
+    dispatcher_engine = create_db_engine(settings)
+    dispatcher = WebhookDispatcher(settings, make_session_factory(dispatcher_engine))
     consumer = WorkerConsumer(
         reaper,
         huey,
@@ -124,8 +139,10 @@ def run_workers(settings: Settings, concurrency: int, on_ready: Callable[[], Non
         health_check_interval=1,
         shutdown_timeout=settings.lease_s,
         on_ready=on_ready,
+        dispatcher=dispatcher,
     )
     try:
         consumer.run()
     finally:
         reaper_engine.dispose()
+        dispatcher_engine.dispose()

@@ -201,9 +201,12 @@ def approve(
                     changes[name] = {"from": old, "to": value}
                     target.setdefault("content", {})[name] = value
         data["review"] = _review_record("approved", caller, now, changes, index if changes else None)
-        if not JobsRepository(session).approve_review(job.id, now):
+        jobs = JobsRepository(session)
+        if not jobs.approve_review(job.id, now):  # announces job.completed
             raise NotAwaitingReview("The job is no longer awaiting review.")
         ResultsRepository(session).replace_data(job.id, data)
+        if changes:
+            jobs.record_update(job.id, now)  # the corrected result: job.updated
     return get_job(ctx, caller.environment_id, job_id), data
 
 

@@ -14,7 +14,6 @@ from extractd.api.deps import Context, CurrentCaller
 from extractd.api.v1 import job_fields, render
 from extractd.api.v1.common import (
     IdempotencyKey,
-    base_url,
     error_responses,
     replay_response,
     respond_idempotently,
@@ -83,7 +82,6 @@ async def create_extraction_job(
 ) -> JSONResponse:
     raw = await read_create_request(request, context.settings.max_upload_bytes)
     job_request = parse_job_request(raw, sync=False)
-    url = base_url(request, context)
 
     def create(job_id: str | None = None, bind: BindJob | None = None) -> tuple[int, dict[str, Any]]:
         # job_id: an earlier request with the Idempotency-Key created the job and died before answering.
@@ -91,7 +89,7 @@ async def create_extraction_job(
             job = jobs.get_job(context, caller.environment_id, job_id)
         else:
             job = jobs.create_job(context, caller.environment_id, job_request, raw.upload, bind=bind)
-        return 202, render.created_body(job, url, context.settings)
+        return 202, render.created_body(job, context.settings)
 
     return await respond_to_job_create(
         request, context, caller.environment_id, idempotency_key, job_request, raw, create, job_create=create
@@ -107,12 +105,10 @@ async def create_extraction_job(
     response_model=JobStatusResponse,
     responses=error_responses(401, 404, 429),
 )
-def get_extraction_job(
-    job_id: str, request: Request, context: Context, caller: CurrentCaller
-) -> dict[str, Any]:
+def get_extraction_job(job_id: str, context: Context, caller: CurrentCaller) -> dict[str, Any]:
     job = jobs.get_job(context, caller.environment_id, job_id)
     check_poll_rate(context.poll_counter, context.settings, job.id)
-    return render.status_body(job, base_url(request, context), context.settings)
+    return render.status_body(job, context.settings)
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""How v1 shows a job: its lowercase statuses and the fields each status carries (DESIGN.md §3)."""
+"""How v1 shows a job: the shapes themselves live in ``domain.job_view`` (webhook events reuse them);
+this adds the envelope and the polling hint (DESIGN.md §3)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from extractd.config import Settings
+from extractd.domain.job_view import completion_seconds, iso_ms, job_path, v1_job
 from extractd.domain.jobs import JobStatus
-from extractd.services.jobs import result_available
 from extractd.store.models import Job
 
-JOBS_PATH = "/api/v1/extraction-jobs"
 # How long a client should wait before the next poll: at least the interval the poll limit allows.
 QUEUED_RETRY_MS = 1000
 REVIEW_RETRY_MS = 5000
-
-
-def job_url(base_url: str, job_id: str, suffix: str = "") -> str:
-    return f"{base_url.rstrip('/')}{JOBS_PATH}/{job_id}{suffix}"
 
 
 def retry_after_ms(settings: Settings, status: JobStatus) -> int:
@@ -26,66 +22,31 @@ def retry_after_ms(settings: Settings, status: JobStatus) -> int:
     return max(floor, REVIEW_RETRY_MS if status is JobStatus.REVIEW_REQUIRED else QUEUED_RETRY_MS)
 
 
-def v1_status(job: Job) -> str:
-    status = JobStatus(job.status)
-    if status is JobStatus.PENDING:
-        return JobStatus.QUEUED.value
-    if status is JobStatus.CANCELLED:
-        return JobStatus.FAILED.value
-    return status.value
-
-
-def created_body(job: Job, base_url: str, settings: Settings) -> dict[str, Any]:
+def created_body(job: Job, settings: Settings) -> dict[str, Any]:
     return {
         "success": True,
         "job": {
             "id": job.id,
             "status": "queued",
-            "statusUrl": job_url(base_url, job.id),
+            "statusUrl": job_path(job.id),
             "retryAfterMs": retry_after_ms(settings, JobStatus.QUEUED),
         },
     }
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def status_body(job: Job, base_url: str, settings: Settings) -> dict[str, Any]:
-    status = JobStatus(job.status)
-    shown: dict[str, Any] = {"id": job.id, "status": v1_status(job)}
-    if status in (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.PROCESSING):
-        shown |= {"progress": job.progress or 0, "retryAfterMs": retry_after_ms(settings, status)}
-    elif status is JobStatus.REVIEW_REQUIRED:
-        shown |= {
-            "reviewRequiredAt": _iso(job.review_required_at),
-            "reviewThreshold": job.document_review,
-            "reviewFlaggedFieldCount": job.review_flagged_count or 0,
-            "resultAvailable": False,
-            "retryAfterMs": retry_after_ms(settings, status),
-        }
-    elif status is JobStatus.COMPLETED:
-        shown |= {
-            "completedAt": _iso(job.completed_at),
-            "resultAvailable": result_available(job, datetime.now(UTC)),
-            "resultUrl": job_url(base_url, job.id, "/result"),
-        }
-    else:
-        failed_at = job.failed_at if status is JobStatus.FAILED else job.cancelled_at
-        shown |= {
-            "failedAt": _iso(failed_at),
-            "error": {
-                "message": job.error_message or "The job failed.",
-                "code": job.error_code
-                or ("CANCELLED" if status is JobStatus.CANCELLED else "EXTRACTION_FAILED"),
-            },
-        }
-    return {"success": True, "job": shown}
+def status_body(job: Job, settings: Settings) -> dict[str, Any]:
+    hint = retry_after_ms(settings, JobStatus(job.status))
+    return {"success": True, "job": v1_job(job, datetime.now(UTC), retry_after_ms=hint)}
 
 
 def result_body(job: Job, data: dict[str, Any]) -> dict[str, Any]:
+    """The async result: ``completionTime`` is creation → completion of the job, in seconds."""
+    shown = dict(data)
+    seconds = completion_seconds(job)
+    if seconds is not None:
+        shown["completionTime"] = seconds
     return {
         "success": True,
-        "job": {"id": job.id, "status": "completed", "completedAt": _iso(job.completed_at)},
-        "data": data,
+        "job": {"id": job.id, "status": "completed", "completedAt": iso_ms(job.completed_at)},
+        "data": shown,
     }

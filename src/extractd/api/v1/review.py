@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from extractd.api.deps import Context, CurrentCaller
 from extractd.api.v1 import render
-from extractd.api.v1.common import JsonBody, base_url, error_responses, json_request_body
+from extractd.api.v1.common import JsonBody, error_responses, json_request_body
 from extractd.api.v1.schemas import ReviewDecision, ReviewDecisionResponse, ReviewResponse
 from extractd.domain.errors import ValidationFailed
 from extractd.services import review
@@ -30,9 +30,9 @@ router = APIRouter(prefix="/api/v1/extraction-jobs", tags=["review"])
     response_model=ReviewResponse,
     responses=error_responses(401, 404, 409),
 )
-def get_review(job_id: str, request: Request, context: Context, caller: CurrentCaller) -> dict[str, Any]:
+def get_review(job_id: str, context: Context, caller: CurrentCaller) -> dict[str, Any]:
     view = review.get_review(context, caller.environment_id, job_id)
-    job = render.status_body(view.job, base_url(request, context), context.settings)["job"]
+    job = render.status_body(view.job, context.settings)["job"]
     return {
         "success": True,
         "job": job,
@@ -70,15 +70,14 @@ def parse_decision(body: Any) -> ReviewDecision:
     },
 )
 async def decide_review(
-    job_id: str, request: Request, body: JsonBody, context: Context, caller: CurrentCaller
+    job_id: str, body: JsonBody, context: Context, caller: CurrentCaller
 ) -> dict[str, Any]:
     decision = parse_decision(body)
-    url = base_url(request, context)
     if decision.action == "approve":
         job, data = await run_in_threadpool(
             review.approve, context, caller, job_id, decision.corrections, decision.document
         )
-        shown = render.status_body(job, url, context.settings)["job"]
-        return {"success": True, "job": shown, "data": data}
+        shown = render.status_body(job, context.settings)["job"]
+        return {"success": True, "job": shown, "data": render.result_body(job, data)["data"]}
     job = await run_in_threadpool(review.reject, context, caller, job_id, decision.reason or "")
-    return {"success": True, "job": render.status_body(job, url, context.settings)["job"]}
+    return {"success": True, "job": render.status_body(job, context.settings)["job"]}

@@ -98,7 +98,7 @@ class ExtractFieldsJson(_JobFieldsDoc):
 class CreatedJob(BaseModel):
     id: str
     status: Literal["queued"] = "queued"
-    statusUrl: str
+    statusUrl: str = Field(description="Relative to the server: `/api/v1/extraction-jobs/{id}`.")
     retryAfterMs: int
 
 
@@ -112,36 +112,47 @@ class JobError(BaseModel):
     code: str
 
 
+Timestamp = Annotated[str, Field(description="ISO 8601 UTC with milliseconds and `Z`.")]
+
+
 class QueuedJob(BaseModel):
     id: str
     status: Literal["queued", "processing"]
     progress: int = Field(ge=0, le=100)
     retryAfterMs: int
+    createdAt: Timestamp
+    updatedAt: Timestamp
 
 
 class ReviewJob(BaseModel):
     id: str
     status: Literal["review_required"]
-    reviewRequiredAt: datetime | None
+    reviewRequiredAt: Timestamp | None
     reviewThreshold: int | None
     reviewFlaggedFieldCount: int
     resultAvailable: Literal[False] = False
     retryAfterMs: int
+    createdAt: Timestamp
+    updatedAt: Timestamp
 
 
 class CompletedJob(BaseModel):
     id: str
     status: Literal["completed"]
-    completedAt: datetime | None
+    completedAt: Timestamp | None
     resultAvailable: bool
-    resultUrl: str
+    resultUrl: str = Field(description="Relative to the server: `/api/v1/extraction-jobs/{id}/result`.")
+    createdAt: Timestamp
+    updatedAt: Timestamp
 
 
 class FailedJob(BaseModel):
     id: str
     status: Literal["failed"]
-    failedAt: datetime | None
+    failedAt: Timestamp | None
     error: JobError
+    createdAt: Timestamp
+    updatedAt: Timestamp
 
 
 class JobStatusResponse(BaseModel):
@@ -169,7 +180,10 @@ class ExtractedDocument(BaseModel):
 class ResultData(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    completionTime: str
+    completionTime: float = Field(
+        description="Seconds: creation to completion for a job's result, "
+        "the extraction itself for extractFields."
+    )
     originalName: str
     processedPages: int
     documents: list[ExtractedDocument]
@@ -178,7 +192,7 @@ class ResultData(BaseModel):
 class ResultJob(BaseModel):
     id: str
     status: Literal["completed"]
-    completedAt: datetime | None
+    completedAt: Timestamp | None
 
 
 class JobResultResponse(BaseModel):
@@ -358,6 +372,89 @@ class ReviewDecisionResponse(BaseModel):
     data: ResultData | None = None
 
 
+# --- webhooks ------------------------------------------------------------------------------------
+WebhookEventName = Annotated[str, Field(description="An event type (see DESIGN §4a) or `*` for all.")]
+
+
+class WebhookDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=2000, description="http(s) URL receiving POSTs.")
+    events: list[WebhookEventName] = Field(min_length=1, max_length=50)
+    description: str = Field("", max_length=2000)
+    enabled: bool = True
+
+
+class WebhookPatchDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(None, max_length=2000)
+    events: list[WebhookEventName] | None = Field(None, min_length=1, max_length=50)
+    description: str | None = Field(None, max_length=2000)
+    enabled: bool | None = None
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    description: str
+    enabled: bool
+    disabledAt: str | None = Field(description="When it was disabled for failing every attempt too long.")
+    disabledReason: str | None
+    createdAt: str
+    updatedAt: str
+
+
+class WebhookWithSecret(WebhookOut):
+    signingSecret: str = Field(description="`whsec_…`: verify deliveries with it (Standard Webhooks).")
+
+
+class WebhookResponse(BaseModel):
+    success: Literal[True] = True
+    webhook: WebhookOut
+
+
+class WebhookSecretResponse(BaseModel):
+    success: Literal[True] = True
+    webhook: WebhookWithSecret
+
+
+class WebhookListResponse(BaseModel):
+    success: Literal[True] = True
+    webhooks: list[WebhookOut]
+
+
+class WebhookMessageOut(BaseModel):
+    id: str = Field(description="The message id: the `webhook-id` header of every attempt.")
+    eventType: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    nextAttemptAt: str | None
+
+
+class WebhookMessageResponse(BaseModel):
+    success: Literal[True] = True
+    message: WebhookMessageOut
+
+
+class WebhookDeliveryOut(BaseModel):
+    messageId: str
+    eventType: str
+    attempt: int
+    attemptedAt: str
+    succeeded: bool
+    statusCode: int | None
+    error: str | None
+    durationMs: int
+    messageStatus: Literal["pending", "delivered", "failed"]
+
+
+class WebhookDeliveriesResponse(BaseModel):
+    success: Literal[True] = True
+    deliveries: list[WebhookDeliveryOut]
+
+
 # Models only referenced from hand-written request bodies; app.py adds them to the OpenAPI components.
 DOCUMENTED_REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     CreateJobForm,
@@ -369,6 +466,8 @@ DOCUMENTED_REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     FilterDefinition,
     FilterUpdate,
     ReviewDecision,
+    WebhookDefinition,
+    WebhookPatchDoc,
 )
 
 

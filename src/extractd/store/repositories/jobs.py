@@ -3,6 +3,10 @@
 Each state change is one ``UPDATE … WHERE status IN (<allowed sources>)`` (plus, for a worker, the
 lease it holds), so concurrent workers, reapers and API calls can never both win. The allowed source
 statuses come from ``domain.jobs``; this module adds no rules of its own.
+
+Every transition a client hears about also writes its webhook event (one outbox message per enabled
+subscription that wants it) in the same transaction, so the change and its announcement commit together.
+Internal requeues (a transient fault, a reaped lease) announce nothing: the next claim says ``job.started``.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from extractd.domain.job_view import v1_job
 from extractd.domain.jobs import JobStatus, sources_of
+from extractd.domain.webhooks import EVENT_OF_STATUS, JOB_UPDATED
 from extractd.store.models import Job, JobResult, utcnow
+from extractd.store.repositories.webhooks import WebhookEndpointsRepository, WebhookMessagesRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,34 +88,51 @@ class JobsRepository:
         )
         if changed:
             self.session.execute(delete(JobResult).where(JobResult.job_id == job_id))
+            self._announce(job_id, now)
         return changed
 
     def cancel(self, job_id: str, now: datetime) -> bool:
-        return self._update(
-            and_(Job.id == job_id, _status_in(JobStatus.CANCELLED)),
-            status=JobStatus.CANCELLED,
-            cancelled_at=now,
-            error_code="CANCELLED",
-            error_message="The job was cancelled.",
+        return self._announced(
+            job_id,
+            now,
+            self._update(
+                and_(Job.id == job_id, _status_in(JobStatus.CANCELLED)),
+                status=JobStatus.CANCELLED,
+                cancelled_at=now,
+                error_code="CANCELLED",
+                error_message="The job was cancelled.",
+            ),
         )
 
     def approve_review(self, job_id: str, now: datetime) -> bool:
         """review_required → completed (a reviewer approved, possibly after editing the result)."""
-        return self._update(
-            and_(Job.id == job_id, Job.status == JobStatus.REVIEW_REQUIRED, _status_in(JobStatus.COMPLETED)),
-            status=JobStatus.COMPLETED,
-            completed_at=now,
+        return self._announced(
+            job_id,
+            now,
+            self._update(
+                and_(
+                    Job.id == job_id, Job.status == JobStatus.REVIEW_REQUIRED, _status_in(JobStatus.COMPLETED)
+                ),
+                status=JobStatus.COMPLETED,
+                completed_at=now,
+            ),
         )
 
     def reject_review(self, job_id: str, code: str, message: str, now: datetime) -> bool:
         """review_required → failed (a reviewer rejected the result)."""
-        return self._update(
+        changed = self._update(
             and_(Job.id == job_id, Job.status == JobStatus.REVIEW_REQUIRED, _status_in(JobStatus.FAILED)),
             status=JobStatus.FAILED,
             error_code=code,
             error_message=message,
             failed_at=now,
         )
+        return self._announced(job_id, now, changed)
+
+    def record_update(self, job_id: str, now: datetime) -> None:
+        """The job's result was edited (review corrections, a manual edit): announce ``job.updated``."""
+        self._update(Job.id == job_id)
+        self._announce(job_id, now, JOB_UPDATED)
 
     # --- worker protocol -------------------------------------------------------------------------
     def claim(self, job_id: str, worker_id: str, lease_s: float, now: datetime) -> LeaseToken | None:
@@ -132,6 +156,7 @@ class JobsRepository:
             return None
         attempt = self.session.scalar(select(Job.attempt).where(Job.id == job_id))
         assert attempt is not None
+        self._announce(job_id, now)
         return LeaseToken(job_id, worker_id, attempt)
 
     def renew_lease(self, token: LeaseToken, lease_s: float, progress: int, now: datetime) -> bool:
@@ -151,7 +176,7 @@ class JobsRepository:
     ) -> bool:
         """processing → completed | review_required, only while this worker still holds the lease."""
         when = {"completed_at": now} if status is JobStatus.COMPLETED else {"review_required_at": now}
-        return self._update(
+        changed = self._update(
             and_(self._held(token), _status_in(status)),
             status=status,
             progress=100,
@@ -163,9 +188,10 @@ class JobsRepository:
             error_message=None,
             **when,
         )
+        return self._announced(token.job_id, now, changed)
 
     def fail(self, token: LeaseToken, code: str, message: str, now: datetime) -> bool:
-        return self._update(
+        changed = self._update(
             and_(self._held(token), _status_in(JobStatus.FAILED)),
             status=JobStatus.FAILED,
             lease_until=None,
@@ -173,6 +199,7 @@ class JobsRepository:
             error_message=message,
             failed_at=now,
         )
+        return self._announced(token.job_id, now, changed)
 
     def retry_later(self, token: LeaseToken, available_at: datetime, message: str, now: datetime) -> bool:
         """processing → queued after a transient fault; not claimable before ``available_at``."""
@@ -206,7 +233,7 @@ class JobsRepository:
         )
 
     def fail_expired(self, job_id: str, attempt: int, code: str, message: str, now: datetime) -> bool:
-        return self._update(
+        changed = self._update(
             and_(self._expired(job_id, attempt, now), _status_in(JobStatus.FAILED)),
             status=JobStatus.FAILED,
             lease_until=None,
@@ -214,6 +241,7 @@ class JobsRepository:
             error_message=message,
             failed_at=now,
         )
+        return self._announced(job_id, now, changed)
 
     def stale_queued(self, cutoff: datetime, limit: int = 100) -> list[str]:
         """Queued jobs nobody claimed since ``cutoff``: their message may be lost."""
@@ -246,6 +274,21 @@ class JobsRepository:
             Job.attempt == attempt,
             Job.lease_until < now,
         )
+
+    def _announced(self, job_id: str, now: datetime, changed: bool) -> bool:
+        if changed:
+            self._announce(job_id, now)
+        return changed
+
+    def _announce(self, job_id: str, now: datetime, event_type: str | None = None) -> None:
+        """Write the job's event for each subscription that wants it (v1 status shape as ``data``)."""
+        job = self.session.scalars(
+            select(Job).where(Job.id == job_id).execution_options(populate_existing=True)
+        ).one()
+        event = event_type or EVENT_OF_STATUS[JobStatus(job.status)]
+        endpoints = WebhookEndpointsRepository(self.session).receiving(job.environment_id, event)
+        if endpoints:
+            WebhookMessagesRepository(self.session).publish(endpoints, event, v1_job(job, now), now)
 
     def _update(self, where: ColumnElement[bool], **values: Any) -> bool:
         values["updated_at"] = utcnow()
