@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     )
     webhook_connect_timeout_s: float = Field(5.0, gt=0)
     webhook_timeout_s: float = Field(15.0, gt=0, description="Total time one delivery attempt may take.")
+    webhook_lease_s: float = Field(
+        60.0, gt=0, description="How long a dispatcher holds a message it is sending (> the attempt timeout)."
+    )
     webhook_concurrency: int = Field(16, ge=1, description="Deliveries in flight per dispatcher.")
     webhook_poll_interval_s: float = Field(
         1.0, gt=0, description="How often a dispatcher looks for due messages."

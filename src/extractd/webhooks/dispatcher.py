@@ -27,7 +27,7 @@ from extractd.webhooks.retry import next_attempt_at
 
 log = logging.getLogger(__name__)
 
-LEASE_MARGIN_S = 30.0  # beyond the attempt's own deadline, for writing the outcome
+LEASE_MARGIN_S = 5.0  # at least this much beyond the attempt's own deadline, for writing the outcome
 
 
 class WebhookDispatcher:
@@ -40,7 +40,7 @@ class WebhookDispatcher:
             total_timeout_s=settings.webhook_timeout_s,
             allow_private=settings.webhook_allow_private,
         )
-        self.lease_s = settings.webhook_timeout_s + LEASE_MARGIN_S
+        self.lease_s = max(settings.webhook_lease_s, settings.webhook_timeout_s + LEASE_MARGIN_S)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="webhook-dispatcher", daemon=True)
 

@@ -49,13 +49,15 @@ def refusal_reason(address: IpAddress) -> str | None:
         return "a cloud metadata address"
     if address.is_loopback:
         return "a loopback address"
+    if address.is_unspecified:
+        return "the unspecified address (it reaches this host)"
     if address.is_link_local:
         return "a link-local address"
     if isinstance(address, ipaddress.IPv4Address) and address in CGNAT:
         return "a carrier-grade NAT (CGNAT) address"
     if address.is_private:
         return "a private address"
-    if address.is_unspecified or address.is_multicast or address.is_reserved or not address.is_global:
+    if address.is_multicast or address.is_reserved or not address.is_global:
         return "a non-public address"
     return None
 

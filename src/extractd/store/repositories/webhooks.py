@@ -260,7 +260,7 @@ class WebhookMessagesRepository:
             .order_by(WebhookAttempt.attempted_at.desc(), WebhookAttempt.id)
             .limit(limit)
         )
-        return [(attempt, message) for attempt, message in self.session.execute(query).tuples()]
+        return [(row[0], row[1]) for row in self.session.execute(query)]
 
     def messages_of_endpoint(self, endpoint_id: str, limit: int) -> list[WebhookMessage]:
         query = (
