@@ -36,6 +36,14 @@ FAST = {
 }
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The outbox and its claims on both backends: settings overrides naming the database."""
+    if request.param == "sqlite":
+        return {}
+    return {"database_url": request.getfixturevalue("postgres_database")}
+
+
 @pytest.fixture()
 def receivers() -> Iterator[list[Receiver]]:
     started: list[Receiver] = []
@@ -278,9 +286,9 @@ async def test_redeliver_sends_the_same_message_again(
 
 
 async def test_two_dispatchers_send_each_message_once(
-    make_api: Any, dispatchers: list[Any], receivers: list[Receiver]
+    make_api: Any, dispatchers: list[Any], receivers: list[Receiver], database: dict[str, Any]
 ) -> None:
-    api = make(make_api, dispatchers, count=2)
+    api = make(make_api, dispatchers, count=2, **database)
     async with api.client() as client:
         receiver = start(receivers)
         hook = await subscribe(api, client, receiver.url)
@@ -292,11 +300,15 @@ async def test_two_dispatchers_send_each_message_once(
 
 
 async def test_job_transitions_write_their_events(
-    make_api: Any, dispatchers: list[Any], receivers: list[Receiver], invoice_pdf: bytes
+    make_api: Any,
+    dispatchers: list[Any],
+    receivers: list[Receiver],
+    invoice_pdf: bytes,
+    database: dict[str, Any],
 ) -> None:
     """Each transition writes its event, with the job as the v1 status endpoint shows it (no polling hint),
     and only subscriptions that want the type get it."""
-    api = make(make_api, dispatchers)
+    api = make(make_api, dispatchers, **database)
     sessions = api.app.state.context.sessions
     async with api.client() as client:
         everything = start(receivers)
@@ -356,9 +368,13 @@ async def test_job_transitions_write_their_events(
 
 
 async def test_a_rolled_back_transition_writes_no_event(
-    make_api: Any, dispatchers: list[Any], receivers: list[Receiver], invoice_pdf: bytes
+    make_api: Any,
+    dispatchers: list[Any],
+    receivers: list[Receiver],
+    invoice_pdf: bytes,
+    database: dict[str, Any],
 ) -> None:
-    api = make(make_api, dispatchers, count=0)
+    api = make(make_api, dispatchers, count=0, **database)
     sessions = api.app.state.context.sessions
     async with api.client() as client:
         await subscribe(api, client, "http://127.0.0.1:9/hook")
@@ -377,3 +393,15 @@ async def test_a_rolled_back_transition_writes_no_event(
         assert session.query(WebhookMessage).count() == 0  # …and gone with it
         assert JobsRepository(session).cancel(job_id, utcnow())
         assert [m.event_type for m in session.query(WebhookMessage)] == ["job.cancelled"]
+
+
+async def test_a_host_name_is_resolved_and_kept_in_the_host_header(
+    make_api: Any, dispatchers: list[Any], receivers: list[Receiver]
+) -> None:
+    api = make(make_api, dispatchers)
+    async with api.client() as client:
+        receiver = start(receivers)
+        hook = await subscribe(api, client, f"http://localhost:{receiver.port}/hook")
+        await ping(api, client, hook)
+        (got,) = receiver.wait_for(1)
+    assert got.headers["host"] == f"localhost:{receiver.port}"

@@ -7,12 +7,14 @@ import ipaddress
 import random
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from extractd.config import Settings
 from extractd.domain.errors import ValidationFailed, WebhookUrlRefused
+from extractd.webhooks.delivery import pinned_request
 from extractd.webhooks.retry import next_attempt_at
 from extractd.webhooks.signing import new_secret, signed_headers
 from extractd.webhooks.ssrf import check_addresses, parse_url, refusal_reason
@@ -100,3 +102,26 @@ def test_signed_headers_verify_with_the_reference_verifier() -> None:
         Webhook(new_secret()).verify(body, headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(body.replace("ping", "pong"), headers)
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "host_header"),
+    [
+        ("https://hooks.example.com:8443/in?x=1", "93.184.215.14", "hooks.example.com:8443"),
+        ("https://hooks.example.com/in?x=1", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "hooks.example.com"),
+    ],
+)
+def test_a_request_goes_to_the_checked_address_with_the_original_host(
+    url: str, address: str, host_header: str
+) -> None:
+    """What defeats DNS rebinding: the connection goes to the address that was checked, not to a second
+    lookup, while the server still sees its own name in Host and in the TLS server name."""
+    client = httpx.AsyncClient()
+    request = pinned_request(
+        client, parse_url(url), ipaddress.ip_address(address), {"webhook-id": "m"}, b"{}"
+    )
+    assert request.url.host == address
+    assert (request.url.port, request.url.raw_path) == (httpx.URL(url).port, b"/in?x=1")
+    assert request.headers["host"] == host_header
+    assert request.extensions["sni_hostname"] == "hooks.example.com"
+    assert request.headers["webhook-id"] == "m"

@@ -22,7 +22,7 @@ from extractd.webhooks.ssrf import (
     IpAddress,
     WebhookUrl,
     addresses_from_getaddrinfo,
-    check_addresses,
+    checked_addresses,
     parse_url,
 )
 
@@ -85,15 +85,14 @@ async def attempt(client: httpx.AsyncClient, message: Message, limits: DeliveryL
 
     try:
         target = parse_url(message.url)
-        address = check_addresses(target, await _resolve(target), limits.allow_private)
+        addresses = checked_addresses(target, await _resolve(target), limits.allow_private)
     except ExtractdError as exc:
         return outcome(False, error=exc.message)
     body = json.dumps(message.body, separators=(",", ":"), ensure_ascii=False)
     headers = signed_headers(message.secret, message.id, datetime.now(UTC), body)
-    request = pinned_request(client, target, address, headers, body.encode())
     try:
         async with asyncio.timeout(limits.total_timeout_s):
-            response = await client.send(request, follow_redirects=False, stream=True)
+            response = await _send(client, target, addresses, headers, body.encode())
             try:
                 received = 0
                 async for chunk in response.aiter_raw():
@@ -111,6 +110,22 @@ async def attempt(client: httpx.AsyncClient, message: Message, limits: DeliveryL
     if response.is_redirect:
         return outcome(False, response.status_code, "redirect not followed")
     return outcome(False, response.status_code, f"HTTP {response.status_code}")
+
+
+async def _send(
+    client: httpx.AsyncClient,
+    target: WebhookUrl,
+    addresses: list[IpAddress],
+    headers: dict[str, str],
+    body: bytes,
+) -> httpx.Response:
+    """POST to the checked addresses in turn, moving on only when a connection cannot be made."""
+    for address in addresses[:-1]:
+        try:
+            return await client.send(pinned_request(client, target, address, headers, body), stream=True)
+        except httpx.ConnectError:
+            continue
+    return await client.send(pinned_request(client, target, addresses[-1], headers, body), stream=True)
 
 
 def make_client(limits: DeliveryLimits) -> httpx.AsyncClient:

@@ -1,9 +1,10 @@
 """Where a webhook may be sent: never to loopback, private, link-local, CGNAT or cloud-metadata addresses
 (unless EXTRACTD_WEBHOOK_ALLOW_PRIVATE), checked on the resolved address that is then connected to.
 
-A host is resolved once per attempt; every address it resolves to must pass, and the request goes to the
-first of them with the original ``Host`` header and TLS server name, so a DNS answer that changes between
-the check and the connection (rebinding) cannot redirect the request.
+A host is resolved once per attempt; every address it resolves to must pass, and the request goes to
+those addresses (the next one only when connecting to the previous failed) with the original ``Host``
+header and TLS server name, so a DNS answer that changes between the check and the connection
+(rebinding) cannot redirect the request.
 """
 
 from __future__ import annotations
@@ -80,7 +81,12 @@ def parse_url(url: str) -> WebhookUrl:
 
 
 def check_addresses(target: WebhookUrl, addresses: list[IpAddress], allow_private: bool) -> IpAddress:
-    """The address to connect to, once every resolved address passed; WebhookUrlRefused otherwise."""
+    """The address to connect to first, once every resolved address passed; WebhookUrlRefused otherwise."""
+    return checked_addresses(target, addresses, allow_private)[0]
+
+
+def checked_addresses(target: WebhookUrl, addresses: list[IpAddress], allow_private: bool) -> list[IpAddress]:
+    """The addresses to try in order, once every one of them passed; WebhookUrlRefused otherwise."""
     if not addresses:
         raise WebhookUrlRefused(f"The webhook host {target.host} does not resolve.")
     if not allow_private:
@@ -91,7 +97,7 @@ def check_addresses(target: WebhookUrl, addresses: list[IpAddress], allow_privat
                     f"The webhook URL resolves to {address}, {reason}; webhooks are not sent there "
                     "(EXTRACTD_WEBHOOK_ALLOW_PRIVATE=true allows it)."
                 )
-    return addresses[0]
+    return addresses
 
 
 def addresses_from_getaddrinfo(infos: list[tuple[object, ...]]) -> list[IpAddress]:
