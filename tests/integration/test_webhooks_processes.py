@@ -155,3 +155,42 @@ def test_an_api_only_serve_delivers_too(tmp_path: Path, cleanup: list[Any]) -> N
     ping = httpx.post(f"{serve.base_url}{HOOKS}/{hook['id']}/ping", headers=auth, timeout=10)
     (got,) = receiver.wait_for(1, timeout=20)
     assert got.verified is True and got.headers["webhook-id"] == ping.json()["message"]["id"]
+
+
+async def test_review_decisions_are_announced(
+    make_api: Any, tmp_path: Path, cleanup: list[Any], invoice_pdf: bytes
+) -> None:
+    """Approve → job.completed (+ job.updated for corrections); reject → job.failed with REVIEW_REJECTED."""
+    api: Api = make_api(private=True, webhook_allow_private=True)
+    receiver = Receiver().start()
+    cleanup.append(receiver)
+    worker(api, tmp_path, cleanup, "worker")
+    async with api.client() as client:
+        await client.post(HOOKS, headers=api.auth(), json={"url": receiver.url, "events": ["*"]})
+        ids = []
+        for _ in range(2):
+            response = await client.post(
+                JOBS,
+                headers=api.auth(),
+                files={"file": ("invoice.pdf", invoice_pdf, "application/pdf")},
+                data={"templateName": "invoice", "documentReview": "99", "deliveryMode": "webhook"},
+            )
+            ids.append(response.json()["job"]["id"])
+        for job_id in ids:
+            assert (await wait_for_job(client, api, job_id))["status"] == "review_required"
+        approved, rejected = ids
+        decisions = [
+            (approved, {"action": "approve", "corrections": {"invoice_number": "INV-FIXED-1"}}),
+            (rejected, {"action": "reject", "reason": "not an invoice"}),
+        ]
+        for job_id, decision in decisions:
+            response = await client.post(f"{JOBS}/{job_id}/review", headers=api.auth(), json=decision)
+            assert response.status_code == 200, response.text
+        receiver.wait_for(7, timeout=30)  # 2 × (started, review_required) + completed, updated, failed
+    events = {(record.json["data"]["id"], record.json["type"]): record.json for record in receiver.received}
+    for job_id in ids:
+        assert (job_id, "job.review_required") in events
+    assert events[(approved, "job.completed")]["data"]["resultUrl"] == f"{JOBS}/{approved}/result"
+    assert events[(approved, "job.updated")]["data"]["status"] == "completed"
+    assert events[(rejected, "job.failed")]["data"]["error"]["code"] == "REVIEW_REJECTED"
+    assert (rejected, "job.completed") not in events and (approved, "job.failed") not in events
