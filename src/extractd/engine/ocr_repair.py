@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
+from extractd.engine.locales import all_locales, vocabulary
 from extractd.engine.types import Word
 
 # A day-first numeric date immediately followed by a time; a 4-digit year wins when both readings work.
@@ -25,11 +27,34 @@ _GLUED_TIME_DATE = re.compile(
 _CASE_BOUNDARY = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z]{2})")
 # `NO290`: the number abbreviation glued to the number (`NO.59` keeps its dot and reads fine).
 _GLUED_NUMBER_SIGN = re.compile(r"^(?P<sign>N[Oo])(?P<number>\d[\w/-]*\W*)$")
-# The letter O read in place of a zero inside a number: `29O,`, `2O18`, `RMO.28`, `O.50`.
-_O_IN_NUMBER = re.compile(r"(?<=\d)[Oo](?=\d|[.,]\d|\W*$)|(?<=RM)O(?=[.,]\d)|^[Oo](?=[.,]\d\d\W*$)")
 _MIN_SPACED_RUN = 4
-# `5/B`, `S/8` → `S/B`: the Malaysian "Sendirian Berhad" abbreviation read with a digit look-alike.
-_SB_LOOKALIKE = re.compile(r"^(?P<s>[S5$])/(?P<b>[B8])(?P<tail>\W*)$")
+# Digits and signs OCR reads in place of capital letters.
+_LETTER_LOOKALIKES = {"S": "5$", "B": "8", "O": "0", "I": "1", "Z": "2", "G": "6"}
+
+
+@cache
+def _o_in_number() -> re.Pattern[str]:
+    """The letter O read in place of a zero inside a number: `29O,`, `2O18`, `O.50`, and after a
+    currency mark the locale files list (`RMO.28`)."""
+    marks = sorted({m for loc in all_locales() for m in loc.currency_marks if m.isalpha()}, key=len)
+    after_mark = "|".join(f"(?<={re.escape(m)})O(?=[.,]\\d)" for m in reversed(marks))
+    return re.compile(
+        r"(?<=\d)[Oo](?=\d|[.,]\d|\W*$)|^[Oo](?=[.,]\d\d\W*$)" + (f"|{after_mark}" if after_mark else "")
+    )
+
+
+@cache
+def _abbreviation_lookalikes() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """`5/B`, `S/8` → `S/B`: short abbreviations of the locale files (company forms such as `S/B`) read
+    with a digit look-alike of one of their letters."""
+    found = []
+    for abbreviation in vocabulary("abbreviations"):
+        pattern = "".join(
+            f"[{re.escape(ch + _LETTER_LOOKALIKES.get(ch, ''))}]" if ch.isalpha() else re.escape(ch)
+            for ch in abbreviation
+        )
+        found.append((re.compile(f"^{pattern}(?P<tail>\\W*)$"), abbreviation))
+    return tuple(found)
 
 
 def split_word(word: Word, parts: list[str]) -> list[Word]:
@@ -65,11 +90,12 @@ def split_case_boundaries(text: str) -> list[str]:
 
 def fix_lookalikes(text: str) -> str:
     """Characters misread as their look-alikes where the intended token is unambiguous."""
-    match = _SB_LOOKALIKE.match(text)
-    if match:
-        return "S/B" + match["tail"]
+    for pattern, abbreviation in _abbreviation_lookalikes():
+        match = pattern.match(text)
+        if match:
+            return abbreviation + match["tail"]
     if any(ch.isdigit() for ch in text):
-        return _O_IN_NUMBER.sub("0", text)
+        return _o_in_number().sub("0", text)
     return text
 
 

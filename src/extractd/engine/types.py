@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -11,6 +11,12 @@ from extractd.domain.templates import Template
 
 # (x0, y0, x1, y1) in page points (PDF units, 1/72 inch), origin top-left, y grows downward.
 BBox = tuple[float, float, float, float]
+
+
+def union_bbox(boxes: Iterable[BBox]) -> BBox:
+    """The smallest box holding every box in `boxes` (which must not be empty)."""
+    x0s, y0s, x1s, y1s = zip(*boxes, strict=True)
+    return (min(x0s), min(y0s), max(x1s), max(y1s))
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +36,7 @@ class Line:
 
     @property
     def bbox(self) -> BBox:
-        return (
-            min(w.bbox[0] for w in self.words),
-            min(w.bbox[1] for w in self.words),
-            max(w.bbox[2] for w in self.words),
-            max(w.bbox[3] for w in self.words),
-        )
+        return union_bbox(w.bbox for w in self.words)
 
 
 @dataclass(frozen=True, slots=True)

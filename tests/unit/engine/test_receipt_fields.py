@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 from decimal import Decimal
 
+from extractd.engine.fields.document import DocView
 from extractd.engine.fields.receipt import find_receipt_field
 from extractd.engine.layout import build_lines
 from extractd.engine.ocr_repair import repair_words
@@ -48,7 +49,7 @@ RECEIPT = [
 
 
 def best(concept: Concept, rows: list[str] = RECEIPT, tall_rows: int = 2) -> object:
-    candidates = find_receipt_field(concept, [make_page(rows, tall_rows)])
+    candidates = find_receipt_field(concept, DocView([make_page(rows, tall_rows)]))
     assert candidates, f"no candidate for {concept}"
     assert candidates == sorted(candidates, key=lambda c: -c.score)
     assert all(0.0 <= c.score <= 1.0 for c in candidates)
@@ -107,8 +108,8 @@ def test_payment_method() -> None:
 
 
 def test_unknown_concept_and_empty_pages_give_nothing() -> None:
-    assert find_receipt_field(Concept.INVOICE_NUMBER, [make_page(RECEIPT)]) == []
-    assert find_receipt_field(Concept.GRAND_TOTAL, []) == []
+    assert find_receipt_field(Concept.INVOICE_NUMBER, DocView([make_page(RECEIPT)])) == []
+    assert find_receipt_field(Concept.GRAND_TOTAL, DocView([])) == []
 
 
 def test_owner_line_gives_the_registered_name_and_glued_words_are_split() -> None:
@@ -138,5 +139,5 @@ def test_title_words_inside_other_words_do_not_disqualify_a_name() -> None:
 
 
 def test_unrounded_total_is_not_offered_as_an_alternative() -> None:
-    candidates = find_receipt_field(Concept.GRAND_TOTAL, [make_page(RECEIPT, 2)])
+    candidates = find_receipt_field(Concept.GRAND_TOTAL, DocView([make_page(RECEIPT, 2)]))
     assert Decimal("28.37") not in [c.value for c in candidates]

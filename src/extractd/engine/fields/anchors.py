@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from extractd.engine.fields.document import DocView, LineRef, split_cells
 from extractd.engine.fields.labels import LabelHit, compact, strip_label_text
-from extractd.engine.types import BBox, Word
+from extractd.engine.types import BBox, Word, union_bbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,12 +22,7 @@ class Spot:
 
     @property
     def bbox(self) -> BBox:
-        return (
-            min(w.bbox[0] for w in self.words),
-            min(w.bbox[1] for w in self.words),
-            max(w.bbox[2] for w in self.words),
-            max(w.bbox[3] for w in self.words),
-        )
+        return union_bbox(w.bbox for w in self.words)
 
     @property
     def ocr(self) -> float:

@@ -1,11 +1,20 @@
-"""Template fields → typed values: map each field to a Concept, gather candidates, rank, format."""
+"""Template fields → typed values: map each field to a Concept, gather candidates, rank, format.
+
+Each field goes through the same ordered steps (`Extraction.field_value`):
+1. e-invoice: a value from the document's own machine-readable invoice, when there is one;
+2. finders: the finders `finders.choose_finders` picked for this document, in order (the first with
+   candidates wins); invoice totals are reconciled (net + tax = gross) as they are ranked;
+3. user labels: the template's own labels for the field confirm or override;
+4. generic fallback: the field's labels and description matched on the page;
+5. calibrate: scores mapped to the measured probabilities of this kind of document (calibration.json);
+6. coerce: the value in the JSON shape of the field's type.
+"""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
@@ -13,11 +22,11 @@ from typing import Any
 
 from extractd.domain.templates import FieldType, Template, TemplateField
 from extractd.engine.fields import arithmetic, confidence
-from extractd.engine.fields.concepts import concept_for, words_of
+from extractd.engine.fields.concepts import concept_for
 from extractd.engine.fields.confidence import Ranked
 from extractd.engine.fields.document import DocView
+from extractd.engine.fields.finders import Finder, choose_finders
 from extractd.engine.fields.generic import comparable, generic_candidates, user_label_candidates
-from extractd.engine.fields.invoice import invoice_candidates
 from extractd.engine.fields.parse import (
     format_date,
     money_places,
@@ -33,49 +42,7 @@ from extractd.engine.types import Candidate, Concept, EInvoiceData, FieldValue, 
 
 logger = logging.getLogger(__name__)
 
-RECEIPT_CONCEPTS = frozenset(
-    {
-        Concept.SELLER_NAME,
-        Concept.SELLER_ADDRESS,
-        Concept.ISSUE_DATE,
-        Concept.ISSUE_TIME,
-        Concept.GRAND_TOTAL,
-        Concept.TAX_TOTAL,
-        Concept.PAYMENT_METHOD,
-    }
-)
-_RECEIPT_WORDS = re.compile(
-    r"receipt|till|kassenbon|kassenzettel|quittung|bon\b|beleg|ticket de caisse|re[çc]u|kassabon|kwitantie|"
-    r"cash sale|tax invoice.*(cashier|change)",
-    re.I,
-)
-_TILL_WORDS = re.compile(
-    r"cashier|change|cash|kembali|tunai|rounding|thank you|terima kasih|bargeld|rückgeld|espèces|wisselgeld",
-    re.I,
-)
-_INVOICE_WORDS = re.compile(r"invoice|rechnung|facture|factuur|credit note|gutschrift|avoir", re.I)
 NOT_FOUND = 0.0
-ReceiptFinder = Callable[[Concept, Sequence[Page]], list[Candidate]]
-
-
-def is_receipt(template: Template, doc: DocView) -> bool:
-    """Whether to read the document as a till receipt: the template says so, or the page looks like one."""
-    about = words_of(template.name) + " " + template.description
-    if _RECEIPT_WORDS.search(about):
-        return True
-    if _INVOICE_WORDS.search(about):
-        return False  # the user asked for invoices: read it as one even if it looks like a till slip
-    till_hits = len(_TILL_WORDS.findall(doc.text))
-    return till_hits >= 3 and len(doc.pages) == 1
-
-
-def _receipt_finder() -> ReceiptFinder | None:
-    try:
-        module = importlib.import_module("extractd.engine.fields.receipt")
-    except ImportError:
-        return None
-    finder = getattr(module, "find_receipt_field", None)
-    return finder if callable(finder) else None
 
 
 class Extraction:
@@ -86,44 +53,54 @@ class Extraction:
         self.doc = DocView(pages)
         self.template = template
         self.einvoice = einvoice
-        self.receipt = _receipt_finder() if is_receipt(template, self.doc) else None
-        self._ranked: dict[Concept, list[Ranked]] = {}
+        self.finders = choose_finders(template, self.doc)
+        self.kind = self.finders[0].name  # the kind of document, whose calibration maps the scores
+        self._ranked: dict[Concept, tuple[list[Ranked], bool]] = {}
 
     def concept_ranked(self, concept: Concept) -> list[Ranked]:
+        return self._concept(concept)[0]
+
+    def _concept(self, concept: Concept) -> tuple[list[Ranked], bool]:
+        """A concept's candidates ranked, and whether their probabilities are calibrated already."""
         if concept not in self._ranked:
-            self._ranked[concept] = self._rank_concept(concept)
-            # Receipts' totals come calibrated from their own finders (rounding lines, cash tendered...),
+            self._ranked[concept] = self._from_finders(concept)
+            # Calibrated (receipt) totals come with their own evidence (rounding lines, cash tendered...),
             # so the invoice arithmetic only reorders totals on other documents.
-            if concept in arithmetic.TOTALS and self.receipt is None:
+            if concept in arithmetic.TOTALS and not any(f.calibrated for f in self.finders):
                 self._reconcile_totals()
         return self._ranked[concept]
 
-    def _rank_concept(self, concept: Concept) -> list[Ranked]:
-        """Receipt finders give calibrated, exclusive probabilities; ours are combined by rank()."""
-        receipt = self._receipt_candidates(concept)
-        if receipt:
-            return confidence.rank_calibrated(receipt, key=comparable)
-        return confidence.rank(invoice_candidates(concept, self.doc), key=comparable)
+    def _from_finders(self, concept: Concept) -> tuple[list[Ranked], bool]:
+        """Step 2: the first finder with candidates. Calibrated finders give exclusive probabilities
+        (kept as they are); the others' evidence is combined by rank()."""
+        for finder in self.finders:
+            found = self._candidates(finder, concept)
+            if found:
+                if finder.calibrated:
+                    return confidence.rank_calibrated(found, key=comparable), True
+                return confidence.rank(found, key=comparable), False
+        return [], False
 
-    def _receipt_candidates(self, concept: Concept) -> list[Candidate]:
-        if self.receipt is None or concept not in RECEIPT_CONCEPTS:
-            return []
+    def _candidates(self, finder: Finder, concept: Concept) -> list[Candidate]:
         try:
-            return self.receipt(concept, self.pages)
+            return finder.candidates(concept, self.doc)
         except Exception:  # a bug in one finder must not lose the whole document
-            logger.exception("receipt finder failed for %s", concept)
+            logger.exception("%s finder failed for %s", finder.name, concept)
             return []
 
     def _reconcile_totals(self) -> None:
         for concept in arithmetic.TOTALS:
             if concept not in self._ranked:
-                self._ranked[concept] = self._rank_concept(concept)
-        self._ranked.update(arithmetic.reconcile(self._ranked))
+                self._ranked[concept] = self._from_finders(concept)
+        totals = {c: self._ranked[c][0] for c in arithmetic.TOTALS}
+        totals.update(arithmetic.reconcile(totals))
         for concept in arithmetic.TOTALS:
-            if not self._ranked[concept]:
-                extra = arithmetic.derived(concept, self._ranked)
+            if not totals[concept]:
+                extra = arithmetic.derived(concept, totals)
                 if extra is not None:
-                    self._ranked[concept] = confidence.rank([extra], key=comparable)
+                    totals[concept] = confidence.rank([extra], key=comparable)
+        for concept in arithmetic.TOTALS:
+            self._ranked[concept] = (totals[concept], False)
 
     def field_value(self, field: TemplateField) -> FieldValue:
         concept = concept_for(field, self.template)
@@ -134,16 +111,21 @@ class Extraction:
             found = [p for p in parts.values() if p.value is not None]
             score = min((p.confidence for p in found), default=NOT_FOUND)
             return FieldValue({k: p.value for k, p in parts.items()}, score if found else NOT_FOUND)
+        # 1. e-invoice
         if self.einvoice is not None and concept is not None and concept in self.einvoice.values:
             return _einvoice_value(field, self.einvoice.values[concept])
-        ranked = self.concept_ranked(concept) if concept is not None else []
+        # 2. finders (totals reconciled)
+        ranked = self._concept(concept)[0] if concept is not None else []
+        # 3. user labels
         if ranked and field.labels:
             ranked = _with_user_labels(ranked, user_label_candidates(field, self.doc))
+        # 4. generic fallback
         if not ranked:
             ranked = confidence.rank(generic_candidates(field, self.doc), key=comparable)
-        return self._best(field, ranked, concept)
+        # 5. calibrate and 6. coerce
+        return self._best(field, ranked)
 
-    def _best(self, field: TemplateField, ranked: list[Ranked], concept: Concept | None) -> FieldValue:
+    def _best(self, field: TemplateField, ranked: list[Ranked]) -> FieldValue:
         for item in ranked:
             value = coerce(item.value, field)
             if value is None or (field.pattern and not re.search(field.pattern, str(value))):
@@ -152,8 +134,7 @@ class Extraction:
             if field.type is FieldType.MONEY and isinstance(item.value, Decimal):
                 value = round_money(item.value, money_places(item.best.text))
             # each kind of document's scores are mapped to the measured probabilities (calibration.json)
-            kind = "receipt" if self.receipt else "invoice"
-            probability = confidence.recalibrate(item.probability, kind=kind)
+            probability = confidence.recalibrate(item.probability, kind=self.kind)
             best = item.best
             return FieldValue(value, round(probability, 3), best.page, best.bbox, best.text, extra, best.rule)
         return FieldValue(None, NOT_FOUND)

@@ -10,7 +10,7 @@ from typing import Any
 
 from extractd.engine.fields.parse import currencies_in
 from extractd.engine.locales import LocaleGuess, infer_locale
-from extractd.engine.types import Line, Page, Word
+from extractd.engine.types import Line, Page, Word, union_bbox
 
 # Words that tell the language of a page; a handful each is enough to pick day/month order and labels.
 _LANGUAGE_WORDS = {
@@ -20,7 +20,8 @@ _LANGUAGE_WORDS = {
     "nl": "factuur datum bedrag totaal btw vervaldatum betalen het een van voor en excl incl",
 }
 _LANGUAGE_SETS = {lang: frozenset(words.split()) for lang, words in _LANGUAGE_WORDS.items()}
-_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?!\d)")
+# one separator throughout (`6.30-23` is opening hours, not a date)
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?!\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class DocView:
         """Numeric dates that only read one way: > 0 day first, < 0 month first, 0 no such date."""
         votes = 0
         for match in _NUMERIC_DATE.finditer(self.text):
-            first, second = int(match.group(1)), int(match.group(2))
+            first, second = int(match.group(1)), int(match.group(3))
             if first > 12 >= second:
                 votes += 1
             elif second > 12 >= first:
@@ -154,12 +155,7 @@ def split_cells(words: Sequence[Word]) -> list[list[Word]]:
 
 
 def _box(words: Sequence[Word]) -> tuple[float, float, float, float]:
-    return (
-        min(w.bbox[0] for w in words),
-        min(w.bbox[1] for w in words),
-        max(w.bbox[2] for w in words),
-        max(w.bbox[3] for w in words),
-    )
+    return union_bbox(w.bbox for w in words)
 
 
 class Cell:

@@ -36,7 +36,8 @@ for _number, _names in _MONTH_NAMES.items():
 _MONTH_WORD = r"[A-Za-zÀ-ÿ]{3,10}\.?"
 _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ymd", re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")),
-    ("dmy", re.compile(r"(?<!\d)(\d{1,2})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{4}|\d{2})(?![\d])")),
+    # one separator throughout: `1- 13/01` is not a date
+    ("dmy", re.compile(r"(?<!\d)(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\d])")),
     (
         "d_month_y",
         re.compile(
@@ -78,7 +79,7 @@ def _from_match(kind: str, groups: tuple[str, ...], day_first: bool) -> date | N
     if kind in ("ymd", "compact"):
         return _safe_date(int(groups[0]), int(groups[1]), int(groups[2]))
     if kind == "dmy":
-        return _numeric_dmy(groups[0], groups[1], groups[2], day_first)
+        return _numeric_dmy(groups[0], groups[2], groups[3], day_first)
     if kind == "d_month_y":
         month = _month(groups[1])
         return _safe_date(_year(groups[2]), month, int(groups[0])) if month else None

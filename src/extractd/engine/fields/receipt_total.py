@@ -9,29 +9,17 @@ adjustment weigh more, and the evidence of the payment block (tendered minus cha
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from extractd.engine.fields.receipt_text import ReceiptLine, has_any, min_confidence
+from extractd.engine.fields.parse import find_amounts
+from extractd.engine.fields.receipt_text import ReceiptDoc, ReceiptLine, label_in, min_confidence
 from extractd.engine.types import Candidate
 
-# Labels of totals that are not the amount paid (compared on letters only, upper case).
-_NOT_FINAL = (
-    "SUBTOTAL", "SUBTTL", "SUBTOT", "EXCL", "BEFORE", "QTY", "QUANTITY", "ITEM", "SAVING", "DISCOUNT",
-    "DISC", "CHANGE", "TENDER", "ROUNDING", "ADJ", "UNIT", "POINT", "PTS", "DEPOSIT", "BALANCE",
-)  # fmt: skip
-_FINAL = (
-    "INCL", "INCLUSIVE", "GRANDTOTAL", "NETTTOTAL", "NETTOTAL", "NETT", "TOTALPAYABLE", "AMOUNTDUE",
-    "TOTALDUE", "PAYABLE", "TOTALAMOUNT", "TOTALSALES", "AMOUNTPAID", "TOTALRM", "TOTALMYR", "ROUNDED",
-)  # fmt: skip
-_TOTAL_WORDS = ("TOTAL", "AMOUNT", "JUMLAH", "NETAMT", "NETT", "GRAND", "PAYABLE", "AMOUNTDUE")
-_TAX_WORDS = ("GST", "TAX", "SST", "VAT")
-_TENDERED = ("CASH", "TENDER", "PAID", "PAYMENT", "VISA", "MASTER", "CARD", "CREDIT", "DEBIT", "AMEX")
-_CHANGE = ("CHANGE", "BAKI", "KEMBALI")
-_ROUNDING = ("ROUND", "ADJ")
-
+# Label words come from the locale data (`engine/locales/languages/*.json`), every language at once.
 # Weights of the evidence for one value (tuned on the development receipts, see module docstring).
 _WEIGHT_FINAL_LABEL = 3.5
 _WEIGHT_TOTAL_LABEL = 2.0
@@ -41,8 +29,14 @@ _WEIGHT_REPEATED = 0.5
 _WEIGHT_LARGEST_TOTAL = 0.75
 _WEIGHT_FALLBACK = 0.5
 _WEIGHT_ROUNDED = 2.0
-# Rounding adjustments are a few cents; a larger amount on a rounding line is the rounded total.
+_WEIGHT_PAYMENTS = 1.5
+# A tax line that is not an amount of tax: `GST ID NO`, `TOTAL INCL. GST`, `VAT REG`.
+_TAX_NOT_AMOUNT = re.compile(r"\b(?:INCL|EXCL|INKL|ID|REG|REGN|NO|NR|NUMBER)\b")
+# Rounding adjustments are under one unit; a larger amount on a rounding line is the rounded total.
 _MAX_ROUNDING = Decimal("0.10")
+_MAX_ADJUSTMENT = Decimal("1.00")
+# A whole number on a total line counts (`Total Invoice Value: 557`, `TOTAL 33,113`), a bit less surely.
+_WHOLE_NUMBER_SHARE = 0.8
 
 
 @dataclass
@@ -78,24 +72,31 @@ def _amount_of(lines: Sequence[ReceiptLine], position: int) -> Decimal | None:
     return None
 
 
-def _total_label_weight(letters: str) -> float:
+def _total_label_weight(text: str) -> float:
     """How strongly a line's label says "this is the amount paid" (0 when it says something else)."""
-    if not has_any(letters, _TOTAL_WORDS):
+    total = label_in(text, "total")
+    if not (total or label_in(text, "amount")):
         return 0.0
-    if has_any(letters, _NOT_FINAL):
+    if any(label_in(text, kind) for kind in ("not_final_total", "subtotal", "change", "rounding")):
         return 0.0
-    if has_any(letters, _FINAL):
+    if label_in(text, "final_total"):
         return _WEIGHT_FINAL_LABEL
-    if has_any(letters, _TAX_WORDS):
+    if label_in(text, "tax"):
         return 0.0  # "Total GST": the tax, not the total
-    return _WEIGHT_TOTAL_LABEL if "TOTAL" in letters else _WEIGHT_TOTAL_LABEL / 2
+    return _WEIGHT_TOTAL_LABEL if total else _WEIGHT_TOTAL_LABEL / 2
+
+
+def _whole_number(line: ReceiptLine) -> Decimal | None:
+    """The last number on a total line that prints no decimals (`PAY: 557`), if it is not a percentage."""
+    found = [a for a in find_amounts(line.text) if not line.text[a[2] : a[2] + 2].strip().startswith("%")]
+    return found[-1][0] if found and found[-1][0] >= 1 else None
 
 
 def _rounding_evidence(
     line: ReceiptLine, last_total: Decimal | None, evidence: dict[Decimal, _Evidence]
 ) -> None:
     adjustment = line.amounts[-1]
-    if abs(adjustment) >= _MAX_ROUNDING:
+    if abs(adjustment) >= _MAX_ADJUSTMENT:
         evidence[adjustment].add(_WEIGHT_ROUNDED, "rounded", line)  # `Rounding 72.75`: the rounded total
     elif last_total is not None:
         # The total after rounding, computed: it may not be printed, or be misread.
@@ -106,11 +107,14 @@ def _labelled_totals(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evid
     rounding_seen = False
     last_total: Decimal | None = None
     for position, line in enumerate(lines):
-        if has_any(line.letters, _ROUNDING) and line.amounts and "TOTAL" not in line.letters:
+        if label_in(line.text, "rounding") and line.amounts and not label_in(line.text, "total"):
             rounding_seen = True
             _rounding_evidence(line, last_total, evidence)
-        weight = _total_label_weight(line.letters)
+        weight = _total_label_weight(line.text)
         amount = _amount_of(lines, position) if weight else None
+        if weight and amount is None:
+            amount = _whole_number(line)
+            weight *= _WHOLE_NUMBER_SHARE
         if amount is None or amount == 0:
             continue
         last_total = amount
@@ -119,22 +123,36 @@ def _labelled_totals(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evid
             evidence[amount].add(_WEIGHT_AFTER_ROUNDING, "after_rounding", line)
 
 
-def _last_amount_with(
-    lines: Sequence[ReceiptLine], keywords: Sequence[str], excluded: Sequence[str] = ("TOTAL",)
-) -> tuple[Decimal, int] | None:
-    found = None
+def _amounts_with(
+    lines: Sequence[ReceiptLine], kind: str, excluded: Sequence[str] = ("total",)
+) -> list[tuple[Decimal, int]]:
+    """(amount, position) of every line labelled with a word of `kind` and none of `excluded`."""
+    found = []
     for position, line in enumerate(lines):
-        if has_any(line.letters, keywords) and not has_any(line.letters, excluded):
+        if label_in(line.text, kind) and not any(label_in(line.text, other) for other in excluded):
             amount = _amount_of(lines, position)
             if amount is not None:
-                found = (amount, position)
+                found.append((amount, position))
     return found
 
 
+def _last_amount_with(
+    lines: Sequence[ReceiptLine], kind: str, excluded: Sequence[str] = ("total",)
+) -> tuple[Decimal, int] | None:
+    found = _amounts_with(lines, kind, excluded)
+    return found[-1] if found else None
+
+
 def _payment_evidence(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evidence]) -> None:
-    change = _last_amount_with(lines, _CHANGE)
-    tendered = _last_amount_with(lines, _TENDERED, ("TOTAL", *_CHANGE))
-    subtotal = _last_amount_with(lines, ("SUBTOTAL", "SUBTTL"), ())
+    change = _last_amount_with(lines, "change")
+    payments = _amounts_with(lines, "tendered", ("total", "change", "subtotal"))
+    tendered = payments[-1] if payments else None
+    subtotal = _last_amount_with(lines, "subtotal", ())
+    if len(payments) >= 2 and change is None:
+        # split payment (card and voucher): the amount paid is what the payment lines add up to
+        paid_sum = sum((amount for amount, _ in payments), Decimal(0))
+        if paid_sum in evidence:
+            evidence[paid_sum].add(_WEIGHT_PAYMENTS, "payments", lines[payments[0][1]])
     # Weak fallbacks, for receipts whose total label the OCR could not read.
     if tendered is not None and tendered[0] > 0:
         evidence[tendered[0]].add(_WEIGHT_FALLBACK, "tendered", lines[tendered[1]])
@@ -142,7 +160,7 @@ def _payment_evidence(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evi
         evidence[subtotal[0]].add(_WEIGHT_FALLBACK, "subtotal", lines[subtotal[1]])
     if change is None or tendered is None:
         return
-    paid = tendered[0] - change[0]
+    paid = tendered[0] - abs(change[0])  # `Rückgeld -25,40`: change printed as a negative amount
     if paid > 0:
         evidence[paid].add(_WEIGHT_TENDERED_MINUS_CHANGE, "tendered_minus_change", lines[tendered[1]])
 
@@ -169,7 +187,8 @@ def _probability(weight: float, runner_up: float, ocr: float) -> float:
     return max(0.05, min(0.99, probability))
 
 
-def find_grand_total(lines: Sequence[ReceiptLine]) -> list[Candidate]:
+def find_grand_total(receipt: ReceiptDoc) -> list[Candidate]:
+    lines = receipt.lines
     evidence: dict[Decimal, _Evidence] = defaultdict(_Evidence)
     _labelled_totals(lines, evidence)
     _payment_evidence(lines, evidence)
@@ -200,18 +219,17 @@ def find_grand_total(lines: Sequence[ReceiptLine]) -> list[Candidate]:
     return candidates
 
 
-def find_tax_total(lines: Sequence[ReceiptLine]) -> list[Candidate]:
+def find_tax_total(receipt: ReceiptDoc) -> list[Candidate]:
     """The tax: an amount on a line naming the tax and no other total (the tax column of a summary)."""
     candidates: list[Candidate] = []
+    lines = receipt.lines
     for position, line in enumerate(lines):
-        if not has_any(line.letters, _TAX_WORDS) or has_any(
-            line.letters, ("INCL", "EXCL", "ID", "REG", "NO")
-        ):
+        if not label_in(line.text, "tax") or _TAX_NOT_AMOUNT.search(line.text.upper()):
             continue
         amount = _amount_of(lines, position)
         if amount is None or amount < 0:
             continue
-        labelled_total = "TOTAL" in line.letters or "PAYABLE" in line.letters
+        labelled_total = label_in(line.text, "total")
         candidates.append(
             Candidate(
                 value=amount,

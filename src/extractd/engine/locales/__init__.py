@@ -26,13 +26,16 @@ DateOrder = Literal["DMY", "MDY", "YMD"]
 # Weights of one hit of each kind of evidence (each kind counted at most _MAX_HITS times).
 _WEIGHTS = {"currency": 2.0, "postcode": 2.0, "phone": 1.0, "tax_id": 2.5, "calling_code": 3.0, "words": 0.5}
 _MAX_HITS = 4
+# How much of a long text is read for evidence: its start and its end.
+_HEAD_CHARS, _TAIL_CHARS = 3000, 1000
 # The best locale's score at which its date order is taken as known, not guessed.
 _SURE_SCORE = 3.0
 # Kinds of words a language or country file may list.
 WORD_KINDS = (
     "language", "total", "final_total", "not_final_total", "subtotal", "tax", "change", "tendered",
     "rounding", "receipt", "till", "address", "regions", "legal_forms", "business_words", "not_name",
-    "address_stop", "abbreviations",
+    "address_stop", "abbreviations", "date", "time", "street_suffixes", "amount", "pay_card", "pay_cash",
+    "pay_wallet", "pay_voucher", "pay_cheque",
     # invoice labels, as printed (engine/fields/vocabulary.py reads them in their own spelling)
     "invoice_number", "issue_date", "due_date", "grand_total", "net_total", "tax_total", "purchase_order",
     "seller_tax_id", "payment_method", "currency_label", "weak_label", "seller_label", "buyer_label",
@@ -214,7 +217,13 @@ def locale_score(locale: Locale, text: str, words: set[str]) -> float:
 
 
 def infer_locale(text: str) -> LocaleGuess:
-    """Every locale scored by the evidence in `text`, best first (ties keep file order)."""
+    """Every locale scored by the evidence in `text`, best first (ties keep file order).
+
+    The evidence sits in the header and footer (addresses, phone numbers, tax ids, totals), so a long
+    text is read by its first and last parts only: the cost stays bounded on a long document.
+    """
+    if len(text) > _HEAD_CHARS + _TAIL_CHARS:
+        text = text[:_HEAD_CHARS] + "\n" + text[-_TAIL_CHARS:]
     words = set(re.findall(r"\w+", fold(text)))
     scored = [(loc, locale_score(loc, text, words)) for loc in all_locales()]
     scored.sort(key=lambda item: -item[1])
