@@ -101,3 +101,17 @@ def test_docview_reads_numeric_dates_by_the_documents_locale() -> None:
     assert _view("58239 Schwerte Tel. 02304/983113 SUMME EUR 8,00 08/05/19").day_first
     # a date that only reads one way outvotes the locale
     assert _view("58239 Schwerte SUMME EUR 8,00 12/31/2019").day_first is False
+
+
+def test_a_country_whose_printers_use_both_orders_leaves_the_order_unsure() -> None:
+    nepal = read_data_file("countries", "NP.json")
+    assert nepal["date_order_mixed"]
+    guess = infer_locale(nepal["examples"]["sample"])
+    assert guess.best is not None and guess.best.country == "NP"
+    assert not guess.date_order_sure
+
+
+def test_a_date_of_another_calendar_does_not_vote_on_the_order() -> None:
+    # `Miti` (Bikram Sambat) dates run decades ahead; only this era's dates tell day from month
+    assert _view("Date 07/05/2024 Miti 21/03/2081").date_votes == 0
+    assert _view("Date 07/05/2024 21/03/2024").date_votes == 1

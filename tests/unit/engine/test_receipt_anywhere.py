@@ -242,3 +242,22 @@ def test_payment_method_words_of_any_language() -> None:
     assert best(Concept.PAYMENT_METHOD, GERMAN) == "cash"  # `Geg. BAR EUR 5,00`
     assert best(Concept.PAYMENT_METHOD, ["SHOP", "YHTEENSÄ 12,86", "PANKKIKORTTI 12,86"]) == "card"
     assert best(Concept.PAYMENT_METHOD, ["SHOP", "TOTAL 9.00", "GRABPAY 9.00"]) == "e-wallet"
+
+
+def test_cyrillic_labels_read_as_latin_look_alikes_still_match() -> None:
+    assert label_in("CYMA 64.98 TPH", "total")  # СУМА read by a Latin recogniser
+    assert label_in("СУМА 64.98 ГРН", "total")
+    assert not label_in("CYMBAL 64.98", "total")
+
+
+def test_the_name_is_the_largest_print_of_a_line_that_mixes_sizes() -> None:
+    # `TARGET` in large print, its slogan glued on the same line in smaller print
+    words = [Word("TARGET", (10.0, 20.0, 60.0, 41.0), 0.99)]
+    words += [
+        Word(w, (70.0 + 40 * i, 24.0, 105.0 + 40 * i, 41.0), 0.99)
+        for i, w in enumerate(["EXPECT", "MORE.", "PAY", "LESS"])
+    ]
+    rows = ["03/06/2016 05:25 PM", "GROCERY", "OREO COOKIE $5.98", "TOTAL $5.98"]
+    body = page_of(["", "", *rows])
+    page = Page(1, 300.0, body.height, (*build_lines(words), *body.lines), source="ocr")
+    assert find_receipt_field(Concept.SELLER_NAME, DocView([page]))[0].value == "TARGET"

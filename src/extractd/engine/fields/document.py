@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -76,8 +77,12 @@ class DocView:
     def date_votes(self) -> int:
         """Numeric dates that only read one way: > 0 day first, < 0 month first, 0 no such date."""
         votes = 0
+        latest = date.today().year + 1
         for match in _NUMERIC_DATE.finditer(self.text):
             first, second = int(match.group(1)), int(match.group(3))
+            year = int(match.group(4)) if len(match.group(4)) == 4 else 2000 + int(match.group(4))
+            if year > latest:
+                continue  # a date of another calendar (`Miti 21/03/2081`) says nothing about this one
             if first > 12 >= second:
                 votes += 1
             elif second > 12 >= first:

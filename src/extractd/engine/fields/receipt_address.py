@@ -59,7 +59,7 @@ def _is_street(text: str) -> bool:
     found = words(text)
     if any(is_street_word(w) for w in found) or (re.match(r"\W*\d", text) and found):
         return True
-    return bool(re.search(r"\d", text)) and len(text.split()) <= _MAX_NUMBERED_WORDS
+    return bool(found) and bool(re.search(r"\d", text)) and len(text.split()) <= _MAX_NUMBERED_WORDS
 
 
 def _opens_address(text: str) -> bool:

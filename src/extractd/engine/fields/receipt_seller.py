@@ -39,6 +39,8 @@ from extractd.engine.types import Candidate, union_bbox
 
 _MAX_NAME_LINES = 8
 _SHORT_NAME_WORDS = 3
+# Words printed under this share of the line's tallest word's height are in smaller print.
+_SMALLER_PRINT = 0.85
 _MIN_GLUED_TOKEN = 12
 # Below this recogniser confidence a header line is more likely a logo read as text than a name.
 _LOGO_CONFIDENCE = 0.75
@@ -63,9 +65,30 @@ def _clean(text: str) -> str:
     return _DECORATION.sub("", text).strip()
 
 
+def _largest_print(line: ReceiptLine) -> str:
+    """The words of a line in its largest print, when a line mixes sizes: `TARGET` of `TARGET EXPECT
+    MORE. PAY LESS` (a slogan in smaller print), the logo `REWE` over `REWE FILIPS`. Words misread
+    (low recogniser confidence) at either end are dropped first."""
+    found = list(line.line.words)
+    while len(found) > 1 and found[-1].confidence < _LOGO_CONFIDENCE:
+        found.pop()
+    while len(found) > 1 and found[0].confidence < _LOGO_CONFIDENCE:
+        found.pop(0)
+    heights = [w.bbox[3] - w.bbox[1] for w in found]
+    tallest = max(heights, default=0.0)
+    if len(found) > 1 and tallest > 0 and min(heights) < _SMALLER_PRINT * tallest:
+        big = [i for i, h in enumerate(heights) if h >= _SMALLER_PRINT * tallest]
+        if (
+            big == list(range(big[0], big[-1] + 1))
+            and len(letters_of(" ".join(found[i].text for i in big))) >= 3
+        ):
+            found = [found[i] for i in big]
+    return " ".join(w.text for w in found)
+
+
 def _name_text(line: ReceiptLine) -> str:
     """The name a header line would give: decoration, registration numbers and an owner label taken off."""
-    text = strip_registration(_clean(line.text))
+    text = strip_registration(_clean(_largest_print(line)))
     if ":" in text:
         owned = text.split(":", 1)[1].strip()  # `DIMILIKI: BANH MI CAFE SDN BHD` ("owned by")
         if has_legal_form(owned):

@@ -113,13 +113,22 @@ _MIN_GLUED_LABEL = 6
 _MIN_PREFIX_LABEL = 4
 
 
+# Cyrillic capitals a Latin-trained recogniser reads as their Latin look-alikes (`СУМА` → `CYMA`):
+# labels and lines are compared with both spelt the Latin way.
+_HOMOGLYPHS = str.maketrans("АВСЕНІЇЈКМОРТУХЅШ", "ABCEHIIJKMOPTYXSW")
+
+
+def _latin(text: str) -> str:
+    return text.translate(_HOMOGLYPHS)
+
+
 @lru_cache(maxsize=4096)
 def _label_forms(kind: str) -> tuple[tuple[str, str, str], ...]:
     """(whole-word form, glued letters or "", line-start letters or "") of every label of `kind`."""
     forms = []
     for phrase in vocabulary(kind):
-        spaced = " ".join(re.findall(r"[^\W\d_]+", phrase))
-        glued = letters_of(phrase)
+        spaced = _latin(" ".join(re.findall(r"[^\W\d_]+", phrase)))
+        glued = _latin(letters_of(phrase))
         if spaced:
             anywhere = glued if len(glued) >= _MIN_GLUED_LABEL else ""
             start = glued if len(glued) >= _MIN_PREFIX_LABEL else ""
@@ -130,8 +139,8 @@ def _label_forms(kind: str) -> tuple[tuple[str, str, str], ...]:
 @lru_cache(maxsize=65536)
 def label_in(text: str, kind: str) -> bool:
     """Whether a label of `kind` (locale data, any language) is printed in `text`."""
-    spaced = " " + " ".join(re.findall(r"[^\W\d_]+", fold(text))) + " "
-    letters = letters_of(text)
+    spaced = _latin(" " + " ".join(re.findall(r"[^\W\d_]+", fold(text))) + " ")
+    letters = _latin(letters_of(text))
     return any(
         word in spaced or (glued and glued in letters) or (start and letters.startswith(start))
         for word, glued, start in _label_forms(kind)

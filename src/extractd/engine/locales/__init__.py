@@ -72,6 +72,7 @@ class Locale:
     phone: re.Pattern[str] | None  # a national phone number as printed
     tax_id: re.Pattern[str] | None  # a VAT / GST / company tax id as printed
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    date_order_mixed: bool = False  # printers there use both orders: the country alone does not settle it
 
     @property
     def day_first(self) -> bool:
@@ -112,6 +113,7 @@ def parse_locale(country: dict[str, Any], languages: dict[str, dict[str, Any]]) 
         phone=_pattern(country.get("phone")),
         tax_id=_pattern(country.get("tax_id")),
         words={kind: tuple(dict.fromkeys(values)) for kind, values in merged.items()},
+        date_order_mixed=bool(country.get("date_order_mixed", False)),
     )
 
 
@@ -179,7 +181,7 @@ class LocaleGuess:
         """Whether the evidence settles day/month order: a clear best locale, and every locale scoring
         close to it reads dates the same way."""
         best = self.best
-        if best is None or self.score < _SURE_SCORE:
+        if best is None or self.score < _SURE_SCORE or best.date_order_mixed:
             return False
         rivals = [loc for loc, score in self.ranked[1:] if score >= 0.75 * self.score]
         return all(loc.day_first == best.day_first for loc in rivals)
