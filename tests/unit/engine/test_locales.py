@@ -115,3 +115,10 @@ def test_a_date_of_another_calendar_does_not_vote_on_the_order() -> None:
     # `Miti` (Bikram Sambat) dates run decades ahead; only this era's dates tell day from month
     assert _view("Date 07/05/2024 Miti 21/03/2081").date_votes == 0
     assert _view("Date 07/05/2024 21/03/2024").date_votes == 1
+
+
+def test_language_words_alone_do_not_settle_the_date_order() -> None:
+    # French words, but no currency, postcode, phone or tax id: France, Canada, Switzerland... all speak it
+    guess = infer_locale("le la les des pour merci total montant date vente article rue 08/05/19")
+    assert guess.best is not None and guess.best_shape == 0.0
+    assert not guess.date_order_sure

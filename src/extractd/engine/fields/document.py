@@ -95,7 +95,7 @@ class DocView:
         if self.date_votes:
             return self.date_votes > 0
         order = self.locale.date_order
-        if order is not None:
+        if order is not None and self.locale.date_order_sure:
             return order != "MDY"
         return not (self.language == "en" and self.default_currency == "USD")
 

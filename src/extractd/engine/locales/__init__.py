@@ -26,6 +26,8 @@ DateOrder = Literal["DMY", "MDY", "YMD"]
 # Weights of one hit of each kind of evidence (each kind counted at most _MAX_HITS times).
 _WEIGHTS = {"currency": 2.0, "postcode": 2.0, "phone": 1.0, "tax_id": 2.5, "calling_code": 3.0, "words": 0.5}
 _MAX_HITS = 4
+# The country evidence (not language words) the best locale needs for its date order to count as known.
+_SURE_SHAPE = 2.0
 # How much of a long text is read for evidence: its start and its end.
 _HEAD_CHARS, _TAIL_CHARS = 3000, 1000
 # The best locale's score at which its date order is taken as known, not guessed.
@@ -163,6 +165,7 @@ class LocaleGuess:
     """The locales a text points to, best first, with their evidence scores."""
 
     ranked: tuple[tuple[Locale, float], ...]
+    best_shape: float = 0.0  # the best locale's country evidence alone (no language words)
 
     @property
     def best(self) -> Locale | None:
@@ -183,6 +186,8 @@ class LocaleGuess:
         best = self.best
         if best is None or self.score < _SURE_SCORE or best.date_order_mixed:
             return False
+        if self.best_shape < _SURE_SHAPE:
+            return False  # the language alone does not tell the country, nor its date order
         rivals = [loc for loc, score in self.ranked[1:] if score >= 0.75 * self.score]
         return all(loc.day_first == best.day_first for loc in rivals)
 
@@ -209,13 +214,19 @@ def _currency_hits(locale: Locale, text: str) -> int:
 
 def locale_score(locale: Locale, text: str, words: set[str]) -> float:
     """How strongly `text` points to `locale` (0 when nothing does)."""
+    return shape_score(locale, text) + _WEIGHTS["words"] * _word_hits(locale, words)
+
+
+def shape_score(locale: Locale, text: str) -> float:
+    """The country's own evidence: currency, postcode, phone and tax-id shapes, calling code (the words
+    of its languages are shared with other countries)."""
     score = _WEIGHTS["currency"] * _currency_hits(locale, text)
     score += _WEIGHTS["postcode"] * _hits(locale.postcode, text)
     score += _WEIGHTS["phone"] * _hits(locale.phone, text)
     score += _WEIGHTS["tax_id"] * _hits(locale.tax_id, text)
     if locale.calling_code and re.search(rf"\+\s?{locale.calling_code}\b", text):
         score += _WEIGHTS["calling_code"]
-    return score + _WEIGHTS["words"] * _word_hits(locale, words)
+    return score
 
 
 def infer_locale(text: str) -> LocaleGuess:
@@ -227,6 +238,7 @@ def infer_locale(text: str) -> LocaleGuess:
     if len(text) > _HEAD_CHARS + _TAIL_CHARS:
         text = text[:_HEAD_CHARS] + "\n" + text[-_TAIL_CHARS:]
     words = set(re.findall(r"\w+", fold(text)))
-    scored = [(loc, locale_score(loc, text, words)) for loc in all_locales()]
+    shapes = {loc.code: shape_score(loc, text) for loc in all_locales()}
+    scored = [(loc, shapes[loc.code] + _WEIGHTS["words"] * _word_hits(loc, words)) for loc in all_locales()]
     scored.sort(key=lambda item: -item[1])
-    return LocaleGuess(tuple(scored))
+    return LocaleGuess(tuple(scored), shapes[scored[0][0].code] if scored else 0.0)
