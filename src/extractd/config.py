@@ -66,6 +66,13 @@ class Settings(BaseSettings):
 
     einvoice: bool = Field(True, description="Read embedded ZUGFeRD/Factur-X/XRechnung XML first.")
     max_pages: int = Field(500, ge=1)
+    # Bounded work per job (issue 8): enforced from the worker's consumer process, outside the job's.
+    job_timeout_s: float = Field(
+        600.0, gt=0, description="Wall-clock limit of one job attempt; past it the job fails JOB_TIMEOUT."
+    )
+    job_memory_mb: int = Field(
+        3072, ge=0, description="Address-space ceiling of a job process in MB (0: none)."
+    )
     log_json: bool = False
     log_level: str = "INFO"
 

@@ -91,6 +91,10 @@ def _stored_versions(api: Api, name: str) -> list[int]:
         ({"name": "x", "fields": [{"name": "a", "type": "enum"}]}, "values"),
         ({"name": "x", "fields": [{"name": "a", "type": "list"}]}, "fields"),
         ({"name": "x", "fields": [{"name": "a", "pattern": "("}]}, "pattern"),
+        # Patterns run on RE2 (linear time): what only a backtracking engine can run is refused.
+        ({"name": "x", "fields": [{"name": "a", "pattern": r"(a+)\1"}]}, "pattern"),
+        ({"name": "x", "fields": [{"name": "a", "pattern": "(?=a)a"}]}, "pattern"),
+        ({"name": "x", "fields": [{"name": "a", "pattern": "(?<!b)a"}]}, "pattern"),
         ({"name": "x", "fields": [{"name": "a", "colour": "red"}]}, "colour"),
         ({"fields": [{"name": "a"}]}, "name"),
         ({"name": "x", "fields": [{"name": "a", "required": 0}]}, "required"),

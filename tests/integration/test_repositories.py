@@ -387,3 +387,100 @@ def test_a_review_is_decided_once(sessions: SessionFactory) -> None:
     with transaction(sessions) as session:
         result = ResultsRepository(session).get(rejected)
         assert result is not None and result.data["review"] == {"action": "x"}
+
+
+# --- bounded work and retention (issue 8) ---------------------------------------------------------
+def _settings_with(settings: Settings, **changes: object) -> Settings:
+    return settings.model_copy(update=changes)
+
+
+def test_a_job_that_loses_its_lease_twice_is_failed_not_handed_on(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    settings = _settings_with(settings, max_attempts=5)  # attempts left: only the lease losses stop it
+    reaper = Reaper(settings, sessions, JobQueue(make_huey(settings), settings))
+    job_id = seed(sessions).job_id
+    assert claim(sessions, job_id, "w1", lease_s=0.01)
+    assert reaper.run_once(utcnow() + timedelta(seconds=1)).requeued == [job_id]
+    assert job_row(sessions, job_id).lease_losses == 1
+    assert claim(sessions, job_id, "w2", lease_s=0.01)
+    report = reaper.run_once(utcnow() + timedelta(seconds=1))
+    assert (report.requeued, report.lost) == ([], [job_id])
+    job = job_row(sessions, job_id)
+    assert (job.status, job.error_code, job.attempt) == (JobStatus.FAILED, "WORKER_LOST", 2)
+    assert "final" in (job.error_message or "")
+
+
+def test_watchdog_renews_leases_from_outside_and_kills_a_job_past_its_time(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    import socket
+    import subprocess
+
+    from extractd.queue.watchdog import JobWatchdog, worker_id_prefix
+
+    settings = _settings_with(settings, job_timeout_s=30, lease_s=2)
+    # Two stand-ins for job processes that never answer: the watchdog must act on them from outside.
+    busy, runaway = (subprocess.Popen(["sleep", "60"]) for _ in range(2))
+    try:
+        fresh, old = seed(sessions).job_id, seed(sessions).job_id
+        fresh_token = claim(sessions, fresh, worker_id_prefix(busy.pid) + "a1", lease_s=2)
+        old_token = claim(sessions, old, worker_id_prefix(runaway.pid) + "b2", lease_s=2)
+        assert fresh_token and old_token
+        with transaction(sessions) as session:  # the runaway started 31 s ago
+            session.get(Job, old).started_at = utcnow() - timedelta(seconds=31)  # type: ignore[union-attr]
+        leased_until = job_row(sessions, fresh).lease_until
+        watchdog = JobWatchdog(settings, sessions, lambda: [busy.pid, runaway.pid, 999_999])
+        assert socket.gethostname() in fresh_token.worker_id
+        stopped = watchdog.run_once(utcnow() + timedelta(seconds=1))
+        assert stopped == [old]
+        assert runaway.wait(timeout=5) == -9  # SIGKILL
+        assert busy.poll() is None
+        assert job_row(sessions, fresh).lease_until > leased_until  # renewed, though nobody beat
+        assert job_row(sessions, fresh).status == JobStatus.PROCESSING
+        timed_out = job_row(sessions, old)
+        assert (timed_out.status, timed_out.error_code) == (JobStatus.FAILED, "JOB_TIMEOUT")
+    finally:
+        for process in (busy, runaway):
+            process.kill()
+            process.wait()
+
+
+def _complete_expired(sessions: SessionFactory, job_id: str) -> None:
+    token = claim(sessions, job_id)
+    assert token is not None
+    past = utcnow() - timedelta(seconds=10)
+    with transaction(sessions) as session:
+        assert JobsRepository(session).finish(
+            token, JobStatus.COMPLETED, flagged_count=None, result_expires_at=past, now=past
+        )
+        ResultsRepository(session).save(job_id, token.attempt, {"documents": []}, past)
+
+
+def test_expiry_deletes_the_document_blob_once_no_job_needs_it(
+    settings: Settings, sessions: SessionFactory, tmp_path: Path
+) -> None:
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    reaper = Reaper(settings, sessions, JobQueue(make_huey(settings), settings), blobs)
+    first = seed(sessions)
+    second = seed(sessions)  # a second job on the first job's document (as a re-extraction would be)
+    alone = seed(sessions)
+    with transaction(sessions) as session:
+        session.get(Job, second.job_id).document_id = first.document_id  # type: ignore[union-attr]
+        for seeded in (first, alone):
+            document = session.get(Document, seeded.document_id)
+            assert document is not None
+            document.blob_key = document_blob_key(seeded.environment_id, seeded.document_id)
+            blobs.put(document.blob_key, b"%PDF-1.7")
+    shared_key = document_blob_key(first.environment_id, first.document_id)
+    alone_key = document_blob_key(alone.environment_id, alone.document_id)
+    _complete_expired(sessions, first.job_id)
+    _complete_expired(sessions, alone.job_id)
+    report = reaper.run_once()
+    assert sorted(report.purged) == sorted([first.job_id, alone.job_id])
+    assert report.blobs_deleted == [alone_key]
+    assert not blobs.exists(alone_key)
+    assert blobs.exists(shared_key)  # the second job (still queued) needs it
+    _complete_expired(sessions, second.job_id)
+    assert reaper.run_once().blobs_deleted == [shared_key]
+    assert not blobs.exists(shared_key)

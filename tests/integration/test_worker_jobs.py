@@ -163,7 +163,8 @@ def test_storage_fault_is_retried_with_backoff(
         30,
         "the first attempt to hit the storage fault and requeue",
     )
-    assert first.available_at is not None and "BlobNotFound" in (first.error_message or "")
+    assert first.available_at is not None and "not found in storage" in (first.error_message or "")
+    assert "documents/" not in (first.error_message or "")  # no storage path for the client
     document_key = _blob_key(settings, job_id)
     open_blob_store(settings).put(document_key, invoice_pdf)
     job = wait_for_status(settings, job_id, FINAL, timeout=120)
@@ -177,7 +178,11 @@ def test_storage_fault_on_every_attempt_fails_the_job(
     job_id = seed_job(settings, None, INVOICE_TEMPLATE)
     queue.dispatch(job_id)
     job = wait_for_status(settings, job_id, FINAL, timeout=60)
-    assert (job.status, job.error_code, job.attempt) == (JobStatus.FAILED, "TRANSIENT_ERROR", 3)
+    assert (job.status, job.error_code, job.attempt) == (JobStatus.FAILED, "DOCUMENT_MISSING", 3)
+    message = job.error_message or ""
+    # A final failure says so, and shows no storage path or key.
+    assert "final" in message and "retried" not in message, message
+    assert "documents/" not in message and "blob" not in message.lower(), message
 
 
 def test_results_are_purged_after_their_ttl(
@@ -198,6 +203,8 @@ def test_results_are_purged_after_their_ttl(
     assert job.status == JobStatus.COMPLETED  # the job row stays
     assert job.result_expires_at is not None and job.result_purged_at >= job.result_expires_at
     assert read_result(settings, job_id) is None
+    # The uploaded document went with its result (no other job uses it).
+    assert not open_blob_store(settings).exists(_blob_key(settings, job_id))
 
 
 def _blob_key(settings: Settings, job_id: str) -> str:

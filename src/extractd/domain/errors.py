@@ -306,6 +306,25 @@ class TransientError(ExtractdError):
     code = "TRANSIENT_ERROR"
 
 
+# --- job failure codes of bounded work (added by the harden-worker helper) --------------------------
+class JobTimeout(ExtractdError):
+    """The job ran longer than the per-job time limit and was stopped; this failure is final."""
+
+    code = "JOB_TIMEOUT"
+
+
+class MemoryLimitExceeded(ExtractdError):
+    """The job needed more memory than the per-job limit allows; this failure is final."""
+
+    code = "MEMORY_LIMIT_EXCEEDED"
+
+
+class DocumentMissing(ExtractdError):
+    """The job's document is no longer stored (its retention may have ended); this failure is final."""
+
+    code = "DOCUMENT_MISSING"
+
+
 # --- HTTP plumbing and administration (appended by the service-api helper) ------------------------
 class RouteNotFound(ExtractdError):
     """No such endpoint."""

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from extractd.domain.errors import InvalidTemplate
+from extractd.domain.patterns import compile_pattern, pattern_matches
 
 
 class FieldType(StrEnum):
@@ -64,10 +65,7 @@ class TemplateField(BaseModel):
     @classmethod
     def _valid_regex(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"pattern is not a valid regular expression: {exc}") from exc
+            compile_pattern(value)  # raises a ValueError naming why RE2 cannot run it
         return value
 
     @field_validator("date_format")
@@ -90,6 +88,10 @@ class TemplateField(BaseModel):
         if self.type is FieldType.ENUM and not self.values:
             raise ValueError("an enum field needs `values`")
         return self
+
+    def accepts(self, value: object) -> bool:
+        """Whether a value passes the field's ``pattern`` (always, without one); linear time (RE2)."""
+        return self.pattern is None or pattern_matches(self.pattern, str(value))
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=True) | {

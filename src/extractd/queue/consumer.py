@@ -1,11 +1,17 @@
-"""The worker process: a Huey consumer with one job per forked process, plus the reaper thread and the
-webhook dispatcher thread."""
+"""The worker process: a Huey consumer with one job per forked process, plus the reaper, the watchdog and
+the webhook dispatcher threads.
+
+The watchdog (``queue.watchdog``) runs in the consumer, outside the job processes: it renews their
+leases and kills one whose job outlives ``EXTRACTD_JOB_TIMEOUT_S``. Each job process also caps its own
+address space at ``EXTRACTD_JOB_MEMORY_MB``, so a job that needs more fails instead of the machine.
+"""
 
 from __future__ import annotations
 
 import ctypes
 import logging
 import os
+import resource
 import signal
 import threading
 from collections.abc import Callable
@@ -17,6 +23,7 @@ from extractd.config import Settings
 from extractd.queue.huey_app import make_huey
 from extractd.queue.reaper import Reaper
 from extractd.queue.tasks import JobQueue
+from extractd.queue.watchdog import JobWatchdog
 from extractd.queue.worker import STOP_REQUESTED
 from extractd.store.db import create_db_engine, make_session_factory
 from extractd.webhooks.dispatcher import WebhookDispatcher
@@ -50,10 +57,19 @@ class JobProcess(Worker):  # type: ignore[misc]
     dead consumer never sets; a job cut short this way is requeued by the reaper when its lease ends.
     """
 
+    memory_limit_bytes = 0  # set by WorkerConsumer before the fork; 0: no ceiling
+
     def initialize(self) -> None:
         die_with_parent(_LIBC, signal.SIGKILL)
         note_stop_requests()
+        limit_memory(self.memory_limit_bytes)
         super().initialize()
+
+
+def limit_memory(limit_bytes: int) -> None:
+    """Cap this process's address space: an allocation past it fails (MemoryError) instead of the host."""
+    if limit_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 
 def note_stop_requests() -> None:
@@ -78,8 +94,8 @@ class SchedulerProcess(Scheduler):  # type: ignore[misc]
 
 
 class WorkerConsumer(Consumer):  # type: ignore[misc]
-    """Starts the reaper and the webhook dispatcher after the job processes are forked, so they never
-    inherit those threads."""
+    """Starts the reaper, the watchdog and the webhook dispatcher after the job processes are forked, so
+    they never inherit those threads."""
 
     worker_class = JobProcess
     scheduler_class = SchedulerProcess
@@ -90,8 +106,10 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
         *args: Any,
         on_ready: Callable[[], None] | None = None,
         dispatcher: WebhookDispatcher | None = None,
+        memory_limit_bytes: int = 0,
         **kwargs: Any,
     ) -> None:
+        self.memory_limit_bytes = memory_limit_bytes  # read by _create_worker, which Consumer calls
         super().__init__(*args, **kwargs)
         self.reaper = reaper
         self.dispatcher = dispatcher
@@ -100,10 +118,24 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
         self.reaper_thread = threading.Thread(
             target=reaper.run_forever, args=(self.reaper_stop,), name="reaper", daemon=True
         )
+        self.watchdog = JobWatchdog(reaper.settings, reaper.sessions, self.job_pids)
+        self.watchdog_thread = threading.Thread(
+            target=self.watchdog.run_forever, args=(self.reaper_stop,), name="watchdog", daemon=True
+        )
+
+    def _create_worker(self) -> JobProcess:
+        worker: JobProcess = super()._create_worker()
+        worker.memory_limit_bytes = self.memory_limit_bytes
+        return worker
+
+    def job_pids(self) -> list[int]:
+        """Pids of the live job processes (the list is replaced when Huey restarts a dead one)."""
+        return [process.pid for _, process in list(self.worker_threads) if process.is_alive()]
 
     def start(self) -> None:
         super().start()
         self.reaper_thread.start()
+        self.watchdog_thread.start()
         if self.dispatcher is not None:
             self.dispatcher.start()
         log.info("%s (pid of the consumer: %s)", READY_MESSAGE, os.getpid())
@@ -140,6 +172,7 @@ def run_workers(settings: Settings, concurrency: int, on_ready: Callable[[], Non
         shutdown_timeout=settings.lease_s,
         on_ready=on_ready,
         dispatcher=dispatcher,
+        memory_limit_bytes=settings.job_memory_mb * 1024 * 1024,
     )
     try:
         consumer.run()

@@ -4,9 +4,11 @@ Each pass, every step in its own transaction and each conditional, so several re
 machine) can run at once:
 
 1. jobs ``processing`` whose lease expired → ``queued`` and dispatched again, or ``failed`` with
-   ``WORKER_LOST`` once they used up ``max_attempts``;
+   ``WORKER_LOST`` once they used up ``max_attempts`` or lost their lease a second time (a job that
+   froze or killed one worker is not handed to the next to do it again);
 2. jobs ``queued`` that nobody claimed for a while → dispatched again (the message may be lost);
-3. results past ``result_expires_at`` → payload deleted, ``result_purged_at`` set;
+3. results past ``result_expires_at`` → payload deleted, ``result_purged_at`` set, and the uploaded
+   document's blob deleted too unless another job still needs it (the document row stays);
 4. expired idempotency records → deleted.
 """
 
@@ -22,14 +24,17 @@ from sqlalchemy import delete
 from extractd.config import Settings
 from extractd.domain.errors import WorkerLost
 from extractd.queue.tasks import JobQueue
+from extractd.store.blobs import BlobStore, open_blob_store
 from extractd.store.db import SessionFactory, transaction
 from extractd.store.models import IdempotencyRecord, utcnow
-from extractd.store.repositories import JobsRepository, ResultsRepository
+from extractd.store.repositories import DocumentsRepository, JobsRepository, ResultsRepository
 
 log = logging.getLogger(__name__)
 
 # A queued job with no claim for this long gets a new message (at most once per period).
 MIN_STALE_QUEUED_S = 5.0
+# The lease losses after which a job fails WORKER_LOST instead of going back to the queue.
+MAX_LEASE_LOSSES = 2
 
 
 @dataclass
@@ -38,14 +43,18 @@ class ReaperReport:
     lost: list[str] = field(default_factory=list)
     redispatched: list[str] = field(default_factory=list)
     purged: list[str] = field(default_factory=list)
+    blobs_deleted: list[str] = field(default_factory=list)
     idempotency_deleted: int = 0
 
 
 class Reaper:
-    def __init__(self, settings: Settings, sessions: SessionFactory, queue: JobQueue) -> None:
+    def __init__(
+        self, settings: Settings, sessions: SessionFactory, queue: JobQueue, blobs: BlobStore | None = None
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.queue = queue
+        self.blobs = blobs or open_blob_store(settings)
         self.stale_after = timedelta(seconds=max(MIN_STALE_QUEUED_S, 2 * settings.reaper_interval_s))
 
     def run_once(self, now: datetime | None = None) -> ReaperReport:
@@ -78,12 +87,12 @@ class Reaper:
         for job_id, attempt in expired:
             with transaction(self.sessions) as session:
                 jobs = JobsRepository(session)
-                if attempt >= self.settings.max_attempts:
-                    message = f"{WorkerLost().message} ({attempt} attempts)"
-                    if jobs.fail_expired(job_id, attempt, WorkerLost.code, message, now):
-                        report.lost.append(job_id)
-                elif jobs.requeue_expired(job_id, attempt, now):
+                if attempt < self.settings.max_attempts and jobs.requeue_expired(
+                    job_id, attempt, now, max_losses=MAX_LEASE_LOSSES
+                ):
                     report.requeued.append(job_id)
+                elif jobs.fail_expired(job_id, attempt, WorkerLost.code, _lost_message(attempt), now):
+                    report.lost.append(job_id)
             if job_id in report.requeued:
                 self.queue.dispatch(job_id)
 
@@ -104,8 +113,24 @@ class Reaper:
     def _expired_results(self, now: datetime, report: ReaperReport) -> None:
         with transaction(self.sessions) as session:
             report.purged = ResultsRepository(session).purge_expired(now)
+            free = DocumentsRepository(session).blobs_free_after_purge(report.purged)
+        for blob_key in free:
+            # After the commit: a blob whose delete fails is left over, never one a job still needs.
+            try:
+                self.blobs.delete(blob_key)
+            except Exception:
+                log.warning("reaper: could not delete the expired document %s", blob_key, exc_info=True)
+            else:
+                report.blobs_deleted.append(blob_key)
 
     def _idempotency(self, now: datetime, report: ReaperReport) -> None:
         with transaction(self.sessions) as session:
             result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
             report.idempotency_deleted = int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _lost_message(attempt: int) -> str:
+    return (
+        f"The job's worker died or stopped responding while running it (attempt {attempt}), once too "
+        "often: it is not handed to another worker again. This failure is final."
+    )

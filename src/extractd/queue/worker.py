@@ -23,14 +23,21 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from extractd.config import Settings
-from extractd.domain.errors import ExtractdError, ExtractionFailed, TransientError
+from extractd.domain.errors import (
+    DocumentMissing,
+    ExtractdError,
+    ExtractionFailed,
+    MemoryLimitExceeded,
+    TransientError,
+)
 from extractd.domain.jobs import JobStatus
 from extractd.domain.review import review_flags
 from extractd.domain.templates import Template, parse_template
 from extractd.engine import extract
 from extractd.engine.types import EngineOptions, FilterRule, LoadedFile
 from extractd.logging import job_context, note_environment
-from extractd.store.blobs import BlobStore, BlobStoreError, open_blob_store
+from extractd.store import secrets as sealed_secrets
+from extractd.store.blobs import BlobNotFound, BlobStore, BlobStoreError, open_blob_store
 from extractd.store.db import SessionFactory, create_db_engine, make_session_factory, transaction
 from extractd.store.models import Environment, Job, utcnow
 from extractd.store.repositories import (
@@ -153,19 +160,47 @@ class RunFacts:
 
 def caused_by_interrupt(exc: BaseException) -> bool:
     """Whether a KeyboardInterrupt (the worker's stop signal) is somewhere in ``exc``'s chain of causes."""
-    seen: set[int] = set()
+    return caused_by(exc, KeyboardInterrupt)
+
+
+def caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether an exception of ``kind`` is ``exc`` or somewhere in its chain of causes."""
+    return any(isinstance(link, kind) for link in _chain(exc))
+
+
+# How C++ libraries (onnxruntime, pdfium) report a failed allocation through their Python errors.
+_ALLOCATION_FAILURES = ("std::bad_alloc", "failed to allocate memory")
+
+
+def ran_out_of_memory(exc: BaseException) -> bool:
+    """Whether an allocation failed somewhere in ``exc``'s chain (Python's MemoryError or a library's)."""
+    return any(
+        isinstance(link, MemoryError) or any(text in str(link).lower() for text in _ALLOCATION_FAILURES)
+        for link in _chain(exc)
+    )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    links: list[BaseException] = []
     current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
+    while current is not None and all(current is not link for link in links):
+        links.append(current)
         current = current.__cause__ or current.__context__
-    return False
+    return links
 
 
 def _settle_failure(runtime: WorkerRuntime, token: LeaseToken, exc: Exception) -> None:
     """Retry a transient fault; fail the job with the error's code, or EXTRACTION_FAILED if unexpected."""
-    if isinstance(exc, TRANSIENT_ERRORS):
+    if ran_out_of_memory(exc):
+        # The address-space ceiling of this job process (EXTRACTD_JOB_MEMORY_MB) refused an allocation.
+        limit = runtime.settings.job_memory_mb
+        log.warning("job %s: ran out of memory (limit %d MB)", token.job_id, limit, exc_info=exc)
+        message = (
+            f"The job needed more memory than the limit of {limit} MB per job (EXTRACTD_JOB_MEMORY_MB); "
+            "this failure is final."
+        )
+        _fail(runtime, token, MemoryLimitExceeded.code, message)
+    elif isinstance(exc, TRANSIENT_ERRORS):
         _retry_or_fail(runtime, token, exc)
     elif isinstance(exc, ExtractdError):
         log.info("job %s: failed with %s: %s", token.job_id, exc.code, exc.message)
@@ -188,8 +223,9 @@ def load_input(runtime: WorkerRuntime, token: LeaseToken) -> JobInput:
             note_environment(environment.name)  # the job's later log records name its environment
         ttl = (environment.result_ttl if environment else None) or runtime.settings.result_ttl
         template, rules = engine_templates(job)
-        options = engine_options(job.options or {}, runtime.settings)
+        job_options, sealed = dict(job.options or {}), job.secret
         blob_key, filename, review = document.blob_key, document.filename, job.document_review
+    options = engine_options(job_options, runtime.settings, _password(runtime, sealed, job_options))
     content = runtime.blobs.get(blob_key)
     return JobInput(content, filename, template, rules, options, review, ttl)
 
@@ -212,9 +248,19 @@ def engine_templates(job: Job) -> tuple[Template | None, tuple[FilterRule, ...] 
     return parse_template(job.template_definition), None
 
 
-def engine_options(options: dict[str, Any], settings: Settings) -> EngineOptions:
+def _password(runtime: WorkerRuntime, sealed: str | None, options: dict[str, Any]) -> str | None:
+    """The job's document password, unsealed (jobs of older versions kept it in their options)."""
+    if sealed is None:
+        return options.get("password") or None
+    try:
+        return sealed_secrets.unseal(runtime.sessions, sealed)
+    except sealed_secrets.SecretUnreadable as exc:
+        raise ExtractionFailed("The job's document password does not decrypt with the server key.") from exc
+
+
+def engine_options(options: dict[str, Any], settings: Settings, password: str | None = None) -> EngineOptions:
     return EngineOptions(
-        password=options.get("password") or None,
+        password=password,
         document_splitting=bool(options.get("documentSplitting", False)),
         return_documents=bool(options.get("returnDocuments", False)),
         return_text=bool(options.get("returnText", False)),
@@ -260,14 +306,32 @@ def persist_result(
 
 
 def _retry_or_fail(runtime: WorkerRuntime, token: LeaseToken, exc: BaseException) -> None:
-    message = f"{type(exc).__name__}: {exc}"
+    message = _public_message(exc)
     if token.attempt >= runtime.settings.max_attempts:
-        log.warning("job %s: transient error on the last attempt: %s", token.job_id, message)
-        _fail(runtime, token, TransientError.code, f"{TransientError().message} Last error: {message}")
+        log.warning("job %s: transient error on the last attempt: %r", token.job_id, exc)
+        if isinstance(exc, BlobNotFound):
+            _fail(runtime, token, DocumentMissing.code, DocumentMissing().message)
+        else:
+            final = (
+                f"A temporary fault (storage, database) lasted through all {token.attempt} attempts; "
+                f"this failure is final. Last error: {message}"
+            )
+            _fail(runtime, token, TransientError.code, final)
         return
     delay = RETRY_BASE_DELAY_S * 2 ** (token.attempt - 1)
     log.warning("job %s: transient error, retrying in %.1fs: %s", token.job_id, delay, message)
     _give_back(runtime, token, message, retry_delay_s=delay)
+
+
+def _public_message(exc: BaseException) -> str:
+    """What a fault may tell the client: never a storage path or key (those go to the log)."""
+    if isinstance(exc, BlobNotFound):
+        return "the document was not found in storage"
+    if isinstance(exc, BlobStoreError):
+        return "the document storage could not be reached"
+    if isinstance(exc, ExtractdError):
+        return exc.message
+    return f"{type(exc).__name__} from the database"
 
 
 def _give_back(runtime: WorkerRuntime, token: LeaseToken, message: str, retry_delay_s: float) -> None:

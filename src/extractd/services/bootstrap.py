@@ -1,4 +1,5 @@
-"""First start: an empty database gets the environment `default` and one API key, shown once."""
+"""First start: an empty database gets the environment `default` and one API key, shown once, and the
+server key that seals document passwords (``store.secrets``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from sqlalchemy.exc import IntegrityError
 from extractd.services.keys import create_key
 from extractd.store.db import SessionFactory, transaction
 from extractd.store.repositories import environments
+from extractd.store.secrets import server_key
 
 DEFAULT_ENVIRONMENT = "default"
 
 
 def bootstrap(sessions: SessionFactory) -> str | None:
     """Return a new key for `default` when the database has no environment yet, else None."""
+    server_key(sessions)
     try:
         with transaction(sessions) as session:
             if environments.count(session) > 0:

@@ -31,6 +31,7 @@ from extractd.engine.sniff import sniff_type
 from extractd.services import filters, templates
 from extractd.services.context import ServiceContext
 from extractd.services.webhook_coverage import ensure_webhook_coverage
+from extractd.store import secrets
 from extractd.store.blobs import BlobStoreError
 from extractd.store.db import transaction
 from extractd.store.models import Document, Job
@@ -75,9 +76,9 @@ class Upload:
 
 
 def _engine_options(request: JobRequest) -> dict[str, Any]:
-    # The keys queue.worker reads back into EngineOptions.
+    # The keys queue.worker reads back into EngineOptions. The password is not among them: the job
+    # holds it sealed (store.secrets) in `secret`, erased when the job ends.
     return {
-        "password": request.password,
         "documentSplitting": request.document_splitting,
         "returnDocuments": request.return_documents,
         "returnText": request.return_text,
@@ -117,6 +118,7 @@ def create_job(
     content_type = sniff_type(upload.content)
     if request.delivery_mode == "webhook":
         ensure_webhook_coverage(ctx.webhook_subscriptions, environment_id)
+    sealed_password = secrets.seal(ctx.sessions, request.password) if request.password else None
     now = datetime.now(UTC)
     document_id = str(uuid.uuid4())
     blob_key = document_blob_key(environment_id, document_id)
@@ -127,6 +129,7 @@ def create_job(
             status=JobStatus.QUEUED.value,
             dialect=dialect,
             options=_engine_options(request),
+            secret=sealed_password,
             document_review=request.document_review,
             delivery_mode=request.delivery_mode,
             created_at=now,

@@ -159,6 +159,10 @@ class Job(Base):
     # A queued job is not claimed before this time (the backoff of a retry after a transient error);
     # the reaper also stamps it when it re-sends a message, so it re-sends at most once per period.
     available_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Times the reaper found this job's lease expired (its worker died or froze); the second fails it.
+    lease_losses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The document password, encrypted with the server key (store.secrets); erased when the job ends.
+    secret: Mapped[str | None] = mapped_column(Text)
     # Outcome.
     error_code: Mapped[str | None] = mapped_column(String(50))
     error_message: Mapped[str | None] = mapped_column(Text)
@@ -294,3 +298,13 @@ class WebhookAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class ServerKey(Base):
+    """Keys the server made for itself (the document-password key); no endpoint reads this table."""
+
+    __tablename__ = "server_keys"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

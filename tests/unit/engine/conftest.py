@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 
 import pikepdf
@@ -124,6 +125,21 @@ def make_image(
         draw.text((80, 80 + index * int(font_px * 1.8)), text, fill="black", font=font)
     out = io.BytesIO()
     image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def docx_with_body(body_xml: bytes) -> bytes:
+    """A valid DOCX whose body is ``body_xml`` (raw WordprocessingML): files python-docx won't write."""
+    source = zipfile.ZipFile(io.BytesIO(make_docx(["x"])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                head, _, rest = data.partition(b"<w:body>")
+                tail = rest[rest.index(b"<w:sectPr") :]
+                data = head + b"<w:body>" + body_xml + tail
+            target.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return out.getvalue()
 
 

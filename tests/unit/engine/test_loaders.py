@@ -24,7 +24,16 @@ from extractd.engine.loaders import load
 from extractd.engine.loaders.image import MAX_OCR_SIDE, open_image, prepare_for_ocr, upright_frames
 from extractd.engine.types import EngineOptions, LoadedFile
 
-from .conftest import CII_INVOICE, attach_file, encrypt_pdf, make_docx, make_form_pdf, make_image, make_pdf
+from .conftest import (
+    CII_INVOICE,
+    attach_file,
+    docx_with_body,
+    encrypt_pdf,
+    make_docx,
+    make_form_pdf,
+    make_image,
+    make_pdf,
+)
 
 
 def _lines(loaded: LoadedFile, page: int = 0) -> list[str]:
@@ -307,3 +316,55 @@ def test_docx_zip_bomb_is_too_large(monkeypatch: pytest.MonkeyPatch) -> None:
         archive.writestr("word/media/padding.bin", bytes(2_000_000))
     with pytest.raises(DocumentTooLarge):
         load(bomb.getvalue(), EngineOptions())
+
+
+# --- limits checked while parsing (issue 8) -------------------------------------------------------
+def test_docx_past_the_page_limit_is_refused_while_parsing() -> None:
+    # The issue's file: millions of empty paragraphs, small once zipped, far under the unpack limit.
+    bomb = docx_with_body(b"<w:p/>" * 2_000_000)
+    assert len(bomb) < 200_000
+    with pytest.raises(DocumentTooLarge, match="more than 2 pages"):
+        load(bomb, EngineOptions(max_pages=2))
+
+
+@pytest.mark.parametrize(
+    ("limit", "body", "what"),
+    [
+        (
+            "MAX_PARAGRAPHS",
+            b"<w:tbl><w:tr><w:tc>" + b"<w:p/>" * 200 + b"</w:tc></w:tr></w:tbl>",
+            "paragraphs",
+        ),
+        (
+            "MAX_TABLE_CELLS",
+            b"<w:tbl><w:tr>" + b"<w:tc><w:p/></w:tc>" * 200 + b"</w:tr></w:tbl>",
+            "table cells",
+        ),
+        ("MAX_XML_TAGS", b"<w:p>" + b"<w:r/>" * 200 + b"</w:p>", "XML tags"),
+    ],
+)
+def test_docx_counts_past_their_limits_are_refused(
+    monkeypatch: pytest.MonkeyPatch, limit: str, body: bytes, what: str
+) -> None:
+    from extractd.engine.loaders import docx as docx_loader
+
+    # Lower limits keep the test small; the checks are the same at the real numbers.
+    monkeypatch.setattr(docx_loader, limit, 100)
+    with pytest.raises(DocumentTooLarge, match=what):
+        load(docx_with_body(body), EngineOptions())
+
+
+def test_docx_within_the_limits_still_loads_after_the_count() -> None:
+    body = b"".join(b"<w:p><w:r><w:t>line %d</w:t></w:r></w:p>" % number for number in range(120))
+    loaded = load(docx_with_body(body), EngineOptions(max_pages=3))
+    assert len(loaded.pages) == 3 and "line 119" in _lines(loaded, 2)
+
+
+def test_text_and_xml_past_the_page_limit_are_refused_before_paginating() -> None:
+    with pytest.raises(DocumentTooLarge):
+        load(b"x\n" * 1_000, EngineOptions(max_pages=1))
+    with pytest.raises(DocumentTooLarge):
+        load(b"a\f" * 20, EngineOptions(max_pages=10))
+    rows = b"".join(b"<Note>n%d</Note>" % number for number in range(200))
+    with pytest.raises(DocumentTooLarge):
+        load(b'<?xml version="1.0"?><Invoice>' + rows + b"</Invoice>", EngineOptions(max_pages=1))

@@ -128,7 +128,7 @@ class Extraction:
     def _best(self, field: TemplateField, ranked: list[Ranked]) -> FieldValue:
         for item in ranked:
             value = coerce(item.value, field)
-            if value is None or (field.pattern and not re.search(field.pattern, str(value))):
+            if value is None or not field.accepts(value):
                 continue
             extra = self._money_extra(item) if field.type is FieldType.MONEY else {}
             if field.type is FieldType.MONEY and isinstance(item.value, Decimal):

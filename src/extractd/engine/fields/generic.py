@@ -104,7 +104,7 @@ def field_labels(field: TemplateField) -> list[tuple[str, float]]:
 
 def candidate_from_spot(field: TemplateField, spot: Spot, doc: DocView, prior: float) -> Candidate | None:
     value = read_value(field, spot.text, doc)
-    if value is None or (field.pattern and not re.search(field.pattern, str(value))):
+    if value is None or not field.accepts(value):
         return None
     return Candidate(
         value=value,
@@ -158,7 +158,7 @@ def _pattern_candidates(field: TemplateField, doc: DocView) -> list[Candidate]:
             and not (value.startswith("+") or _PHONE_WORDS.search(ref.text))
         ):
             continue  # digits with slashes are as often a tax or customer number as a phone number
-        if value is not None and not (field.pattern and not re.search(field.pattern, value)):
+        if value is not None and field.accepts(value):
             ocr = min(w.confidence for w in ref.words)
             found.append(
                 Candidate(

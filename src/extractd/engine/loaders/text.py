@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from extractd.domain.errors import DocumentTooLarge
 from extractd.engine.layout import build_lines
 from extractd.engine.loaders.base import LoadContext, check_page_count
-from extractd.engine.types import LoadedFile, Page, Word
+from extractd.engine.types import EngineOptions, LoadedFile, Page, Word
 
 PAGE_WIDTH, PAGE_HEIGHT = 595.0, 842.0  # A4 in points
 MARGIN = 40.0
@@ -67,11 +68,22 @@ def decode_text(content: bytes) -> str:
         return content.decode("cp1252", errors="replace")
 
 
+def check_line_count(lines: int, page_breaks: int, options: EngineOptions) -> None:
+    """Refuse text that must paginate past the page limit, before any page is built."""
+    if lines > options.max_pages * LINES_PER_PAGE or page_breaks > options.max_pages:
+        raise DocumentTooLarge(
+            f"The text has {lines} lines; at most {options.max_pages} pages of {LINES_PER_PAGE} lines "
+            "are accepted.",
+            max_pages=options.max_pages,
+        )
+
+
 class TextLoader:
     kind = "text"
 
     def load(self, content: bytes, context: LoadContext) -> LoadedFile:
         text = decode_text(content).replace("\r\n", "\n").replace("\r", "\n")
+        check_line_count(text.count("\n") + 1, text.count("\f") + 1, context.options)
         pages: list[Page] = []
         # A form feed is the traditional page break of plain text (e.g. pdftotext output).
         for chunk in text.split("\f"):

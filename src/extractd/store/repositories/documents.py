@@ -34,3 +34,18 @@ class DocumentsRepository:
     def delete(self, document: Document) -> None:
         self.session.delete(document)
         self.session.flush()
+
+    def blobs_free_after_purge(self, purged_job_ids: list[str]) -> list[str]:
+        """Blob keys of the purged jobs' documents that no job with a live result still points at.
+
+        A job holds its document until its result is purged; one that is queued, running, failed,
+        cancelled or has a result still to serve keeps the document (and its blob) for everyone.
+        """
+        if not purged_job_ids:
+            return []
+        documents = select(Job.document_id).where(Job.id.in_(purged_job_ids))
+        still_used = select(Job.document_id).where(
+            Job.document_id.in_(documents), Job.result_purged_at.is_(None)
+        )
+        query = select(Document.blob_key).where(Document.id.in_(documents), Document.id.not_in(still_used))
+        return list(self.session.scalars(query))

@@ -35,6 +35,16 @@ class LeaseToken:
     attempt: int
 
 
+@dataclass(frozen=True, slots=True)
+class RunningJob:
+    """A job in ``processing``, as the worker watchdog sees it."""
+
+    id: str
+    worker_id: str
+    attempt: int
+    started_at: datetime
+
+
 def _status_in(target: JobStatus) -> ColumnElement[bool]:
     return Job.status.in_([status.value for status in sources_of(target)])
 
@@ -75,6 +85,7 @@ class JobsRepository:
             lease_until=None,
             worker_id=None,
             progress=0,
+            lease_losses=0,
             error_code=None,
             error_message=None,
             review_flagged_count=None,
@@ -99,6 +110,7 @@ class JobsRepository:
                 and_(Job.id == job_id, _status_in(JobStatus.CANCELLED)),
                 status=JobStatus.CANCELLED,
                 cancelled_at=now,
+                secret=None,
                 error_code="CANCELLED",
                 error_message="The job was cancelled.",
             ),
@@ -165,6 +177,24 @@ class JobsRepository:
             self._held(token), lease_until=now + timedelta(seconds=lease_s), progress=progress
         )
 
+    def extend_lease(self, token: LeaseToken, lease_s: float, now: datetime) -> bool:
+        """The watchdog's renewal from outside the job process: the lease only, never the progress."""
+        return self._update(self._held(token), lease_until=now + timedelta(seconds=lease_s))
+
+    def running_on(self, worker_id_prefixes: Sequence[str]) -> list[RunningJob]:
+        """Jobs in ``processing`` whose worker id starts with one of the prefixes (one per job process)."""
+        if not worker_id_prefixes:
+            return []
+        query = select(Job.id, Job.worker_id, Job.attempt, Job.started_at).where(
+            Job.status == JobStatus.PROCESSING,
+            or_(*(Job.worker_id.startswith(prefix, autoescape=True) for prefix in worker_id_prefixes)),
+        )
+        return [
+            RunningJob(row.id, row.worker_id, row.attempt, row.started_at)
+            for row in self.session.execute(query)
+            if row.worker_id is not None and row.started_at is not None
+        ]
+
     def finish(
         self,
         token: LeaseToken,
@@ -186,6 +216,7 @@ class JobsRepository:
             result_purged_at=None,
             error_code=None,
             error_message=None,
+            secret=None,
             **when,
         )
         return self._announced(token.job_id, now, changed)
@@ -198,6 +229,7 @@ class JobsRepository:
             error_code=code,
             error_message=message,
             failed_at=now,
+            secret=None,
         )
         return self._announced(token.job_id, now, changed)
 
@@ -222,9 +254,16 @@ class JobsRepository:
         )
         return [(row.id, row.attempt) for row in self.session.execute(query)]
 
-    def requeue_expired(self, job_id: str, attempt: int, now: datetime) -> bool:
+    def requeue_expired(
+        self, job_id: str, attempt: int, now: datetime, max_losses: int | None = None
+    ) -> bool:
+        """Hand an expired job back to the queue, counting the loss; not once it has lost ``max_losses``."""
+        where = and_(self._expired(job_id, attempt, now), _status_in(JobStatus.QUEUED))
+        if max_losses is not None:
+            where = and_(where, Job.lease_losses < max_losses - 1)
         return self._update(
-            and_(self._expired(job_id, attempt, now), _status_in(JobStatus.QUEUED)),
+            where,
+            lease_losses=Job.lease_losses + 1,
             status=JobStatus.QUEUED,
             lease_until=None,
             worker_id=None,
@@ -240,6 +279,7 @@ class JobsRepository:
             error_code=code,
             error_message=message,
             failed_at=now,
+            secret=None,
         )
         return self._announced(job_id, now, changed)
 
