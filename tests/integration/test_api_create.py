@@ -10,6 +10,7 @@ import pytest
 from api_support import Api, b64
 
 from extractd.store.models import Job
+from extractd.store.secrets import unseal
 
 pytestmark = pytest.mark.anyio
 
@@ -86,8 +87,10 @@ async def test_fields_are_stored_on_the_job(api: Api, invoice_pdf: bytes) -> Non
     )
     assert response.status_code == 202, response.text
     row = _job_row(api, response.json()["job"]["id"])
+    # The password is not among the options: the job holds it sealed with the server key (issue 8).
+    assert row.secret is not None and "secret" not in row.secret
+    assert unseal(api.app.state.context.sessions, row.secret) == "secret"
     assert row.options == {
-        "password": "secret",
         "documentSplitting": True,
         "returnDocuments": False,
         "returnText": True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from tests.integration.processes import (
     ManagedProcess,
@@ -19,10 +20,13 @@ from tests.integration.processes import (
 from tests.integration.worker_documents import INVOICE_TEMPLATE, scanned_pdf
 from tests.unit.engine.conftest import docx_with_body
 
+from extractd.api.app import create_app
 from extractd.config import Settings
 from extractd.domain.jobs import JobStatus
 from extractd.queue.huey_app import make_huey
 from extractd.queue.tasks import JobQueue
+from extractd.services.keys import create_key
+from extractd.store.db import transaction
 
 pytestmark = pytest.mark.slow
 
@@ -116,3 +120,25 @@ def test_a_docx_of_millions_of_empty_paragraphs_is_refused_quickly_in_bounded_me
     assert (job.status, job.error_code) == (JobStatus.FAILED, "DOCUMENT_TOO_LARGE"), job.error_message
     assert "pages" in (job.error_message or "")
     assert normal.status == JobStatus.COMPLETED, (normal.error_code, normal.error_message)
+
+
+@pytest.mark.anyio
+async def test_a_synchronous_extraction_past_the_job_timeout_answers_422(tmp_path: Path) -> None:
+    settings, _queue, worker = _worker(tmp_path, job_timeout_s=2)
+    app = create_app(settings)
+    try:
+        with transaction(app.state.context.sessions) as session:
+            key = create_key(session, "default").secret
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=90) as client:
+            response = await client.post(
+                "/api/v1/extractFields",
+                headers={"Authorization": f"api-key {key}"},
+                files={"file": ("scan.pdf", scanned_pdf(2, lines_per_page=12), "application/pdf")},
+                data={"templateName": "invoice"},
+            )
+    finally:
+        app.state.context.sessions.kw["bind"].dispose()
+        worker.stop()
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "JOB_TIMEOUT"

@@ -72,6 +72,10 @@ _STATUS_BY_CODE: dict[str, int] = {
     errors.InvalidPassword.code: 422,
     errors.DocumentTooLarge.code: 422,
     errors.InvalidCorrection.code: 422,
+    # A synchronous extraction whose job hit a per-job bound or lost its document (issue 8).
+    errors.JobTimeout.code: 422,
+    errors.MemoryLimitExceeded.code: 422,
+    errors.DocumentMissing.code: 422,
     errors.RateLimited.code: 429,
     errors.SyncCapacity.code: 429,
     errors.WorkerLost.code: 503,
