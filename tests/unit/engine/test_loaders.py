@@ -340,7 +340,7 @@ def test_docx_past_the_page_limit_is_refused_while_parsing() -> None:
             b"<w:tbl><w:tr>" + b"<w:tc><w:p/></w:tc>" * 200 + b"</w:tr></w:tbl>",
             "table cells",
         ),
-        ("MAX_XML_TAGS", b"<w:p>" + b"<w:r/>" * 200 + b"</w:p>", "XML tags"),
+        ("MAX_XML_ELEMENTS", b"<w:p>" + b"<w:r/>" * 200 + b"</w:p>", "XML elements"),
     ],
 )
 def test_docx_counts_past_their_limits_are_refused(

@@ -37,14 +37,14 @@ _DAMAGED = (
 )
 # A real DOCX unpacks to a few megabytes; far more is a zip bomb.
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
-# Counted while streaming the XML, before any object tree is built. A 500-page document of richly
+# Counted while the XML streams through a parser that builds no tree. A 500-page document of richly
 # formatted text has well under a million elements; these leave room for that and stop the bombs.
-MAX_XML_TAGS = 4_000_000  # `<` characters: a start and an end tag per element, so ~2 million elements
+MAX_XML_ELEMENTS = 2_000_000
 MAX_PARAGRAPHS = 250_000
 MAX_TABLE_CELLS = 250_000
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _BODY, _P, _TBL, _TR, _TC = f"{_W}body", f"{_W}p", f"{_W}tbl", f"{_W}tr", f"{_W}tc"
-_COUNTED = (_P, _TBL, _TR, _TC)  # the only elements iterparse hands to Python (the rest stay in C)
+_CHUNK = 64 * 1024
 
 
 class DocxLoader:
@@ -89,35 +89,46 @@ def _check_counts(content: bytes, options: EngineOptions) -> None:
 
 
 class _Counter:
-    """Counts of the XML streamed so far, each checked the moment it grows."""
+    """An lxml parser target: counts elements, paragraphs, cells and body lines as they are parsed.
+
+    No tree is built, so memory stays flat however many elements a part holds; each count is checked
+    the moment it grows, so parsing stops at the first element past a limit.
+    """
 
     def __init__(self, max_lines: int, max_pages: int) -> None:
         self.max_lines, self.max_pages = max_lines, max_pages
-        self.tags = self.paragraphs = self.cells = self.lines = 0
+        self.elements = self.paragraphs = self.cells = self.lines = 0
+        self.body = False
+        self._open: list[str] = []  # tags of the elements enclosing the parser's position
+        self._row_text = False
 
     def scan(self, part: Any, body: bool) -> None:
-        reader = _TagCountingReader(part, self)
-        events = etree.iterparse(
-            reader, events=("end",), tag=_COUNTED, resolve_entities=False, no_network=True
-        )
-        for _event, element in events:
-            tag = element.tag
-            if tag == _TC:
-                self.cells += 1
-                if self.cells > MAX_TABLE_CELLS:
-                    self._refuse(MAX_TABLE_CELLS, "table cells")
-            elif tag == _P:
-                self.paragraphs += 1
-                if self.paragraphs > MAX_PARAGRAPHS:
-                    self._refuse(MAX_PARAGRAPHS, "paragraphs")
-            self._finish_block(element, body)
+        self.body, self._open = body, []
+        parser = etree.XMLParser(target=self, resolve_entities=False, no_network=True)
+        while chunk := part.read(_CHUNK):
+            parser.feed(chunk)
+        parser.close()
 
-    def _finish_block(self, element: Any, body: bool) -> None:
-        """Count a finished top-level line and drop its subtree (and what came before it)."""
-        parent = element.getparent()
-        if element.tag == _TC or parent is None or not _is_block(element, parent):
-            return
-        if body and (element.tag == _P or (element.tag == _TR and _has_text(element))):
+    # --- the parser target interface -------------------------------------------------------------
+    def start(self, tag: str, attrib: Any) -> None:
+        self.elements += 1
+        if self.elements > MAX_XML_ELEMENTS:
+            _refuse(MAX_XML_ELEMENTS, "XML elements")
+        if tag == _P:
+            self.paragraphs += 1
+            if self.paragraphs > MAX_PARAGRAPHS:
+                _refuse(MAX_PARAGRAPHS, "paragraphs")
+        elif tag == _TC:
+            self.cells += 1
+            if self.cells > MAX_TABLE_CELLS:
+                _refuse(MAX_TABLE_CELLS, "table cells")
+        elif tag == _TR:
+            self._row_text = False
+        self._open.append(tag)
+
+    def end(self, tag: str) -> None:
+        self._open.pop()
+        if self.body and self._is_line(tag):
             self.lines += 1
             if self.lines > self.max_lines:
                 raise DocumentTooLarge(
@@ -125,39 +136,24 @@ class _Counter:
                     f"({LINES_PER_PAGE} lines a page); at most {self.max_pages} are accepted.",
                     max_pages=self.max_pages,
                 )
-        element.clear()
-        while element.getprevious() is not None:
-            del parent[0]
 
-    @staticmethod
-    def _refuse(limit: int, what: str) -> None:
-        raise DocumentTooLarge(f"The Word document has more than {limit} {what}; that is the limit.")
+    def data(self, text: str) -> None:
+        if not self._row_text and text.strip():
+            self._row_text = True
 
+    def close(self) -> None:
+        return None
 
-class _TagCountingReader:
-    """The XML part as lxml reads it, counting tags on the way: every element costs at most two `<`."""
-
-    def __init__(self, part: Any, counter: _Counter) -> None:
-        self.part, self.counter = part, counter
-
-    def read(self, size: int = -1) -> bytes:
-        chunk: bytes = self.part.read(size)
-        self.counter.tags += chunk.count(b"<")
-        if self.counter.tags > MAX_XML_TAGS:
-            _Counter._refuse(MAX_XML_TAGS, "XML tags")
-        return chunk
+    def _is_line(self, tag: str) -> bool:
+        """A paragraph at the top of the body, or a row with text of a table at the top of the body."""
+        enclosing = self._open
+        if tag == _P:
+            return len(enclosing) == 2 and enclosing[-1] == _BODY
+        return tag == _TR and self._row_text and len(enclosing) == 3 and enclosing[-2] == _BODY
 
 
-def _is_block(element: Any, parent: Any) -> bool:
-    """A paragraph or table at the top of the body (or of a header/footer part), or a top table's row."""
-    if parent.tag == _BODY or parent.getparent() is None:
-        return True
-    grandparent = parent.getparent()
-    return bool(element.tag == _TR and parent.tag == _TBL and grandparent.tag == _BODY)
-
-
-def _has_text(row: Any) -> bool:
-    return any(text.strip() for text in row.itertext())
+def _refuse(limit: int, what: str) -> None:
+    raise DocumentTooLarge(f"The Word document has more than {limit} {what}; that is the limit.")
 
 
 def _rows(document: Any) -> Iterator[list[str]]:
