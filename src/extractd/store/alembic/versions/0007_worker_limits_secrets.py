@@ -1,7 +1,7 @@
 """bounded work and secrets: jobs count lost leases and hold an encrypted secret; the server key table
 
-Revision ID: 0006_worker_limits_secrets
-Revises: 0005_idempotency_locks
+Revision ID: 0007_worker_limits_secrets
+Revises: 0006_webhooks
 Create Date: 2026-12-02 11:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_worker_limits_secrets"
-down_revision = "0005_idempotency_locks"
+revision = "0007_worker_limits_secrets"
+down_revision = "0006_webhooks"
 branch_labels = None
 depends_on = None
 
