@@ -13,7 +13,6 @@ Each field goes through the same ordered steps (`Extraction.field_value`):
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, time
