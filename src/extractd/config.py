@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     sync_timeout_s: float = Field(300.0, gt=0)
     sync_slots: int = Field(4, ge=1, description="Concurrent synchronous extractions allowed.")
     reaper_interval_s: float = Field(5.0, gt=0)
+    env_concurrency: int = Field(
+        0,
+        ge=0,
+        description="Jobs of one environment queued or processing at once across the cluster (0: no limit); "
+        "the rest wait as pending.",
+    )
 
     webhook_retry_schedule: str = Field(
         "5,300,1800,7200,18000,36000,36000",

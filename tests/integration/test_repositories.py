@@ -484,3 +484,58 @@ def test_expiry_deletes_the_document_blob_once_no_job_needs_it(
     _complete_expired(sessions, second.job_id)
     assert reaper.run_once().blobs_deleted == [shared_key]
     assert not blobs.exists(shared_key)
+
+
+# --- fairness: EXTRACTD_ENV_CONCURRENCY -------------------------------------------------------------
+def admit(sessions: SessionFactory, environment_id: str, limit: int) -> list[str]:
+    with transaction(sessions) as session:
+        return JobsRepository(session).admit_pending(environment_id, limit, utcnow())
+
+
+def test_admission_fills_free_slots_with_the_oldest_pending_jobs(sessions: SessionFactory) -> None:
+    pending = [seed(sessions, JobStatus.PENDING, env_name="flood") for _ in range(5)]
+    other = seed(sessions, JobStatus.PENDING, env_name="other")
+    env = pending[0].environment_id
+    assert admit(sessions, env, 2) == [pending[0].job_id, pending[1].job_id]
+    assert admit(sessions, env, 2) == []  # both slots taken (queued counts as well as processing)
+    assert claim(sessions, pending[0].job_id) is not None
+    assert admit(sessions, env, 2) == []
+    assert job_row(sessions, other.job_id).status == JobStatus.PENDING  # another environment's job
+    token = claim(sessions, pending[1].job_id)
+    assert token is not None
+    with transaction(sessions) as session:
+        assert JobsRepository(session).fail(token, "X", "x", utcnow())
+    assert admit(sessions, env, 2) == [pending[2].job_id]  # a slot freed: exactly one more
+    assert job_row(sessions, pending[2].job_id).status == JobStatus.QUEUED
+    assert admit(sessions, env, 0) == [pending[3].job_id, pending[4].job_id]  # 0: no limit
+
+
+def test_concurrent_admissions_never_exceed_the_limit(sessions: SessionFactory) -> None:
+    pending = [seed(sessions, JobStatus.PENDING, env_name="flood") for _ in range(10)]
+    env = pending[0].environment_id
+    barrier = threading.Barrier(8)
+    admitted: list[str] = []
+
+    def contend() -> None:
+        barrier.wait()
+        admitted.extend(admit(sessions, env, 3))
+
+    threads = [threading.Thread(target=contend) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(admitted) == sorted(job.job_id for job in pending[:3])
+    statuses = [job_row(sessions, job.job_id).status for job in pending]
+    assert statuses.count(JobStatus.QUEUED) == 3 and statuses.count(JobStatus.PENDING) == 7
+
+
+def test_reaper_admits_pending_jobs_into_free_slots(settings: Settings, sessions: SessionFactory) -> None:
+    settings = settings.model_copy(update={"env_concurrency": 1})
+    first = seed(sessions, JobStatus.PENDING, env_name="flood")
+    second = seed(sessions, JobStatus.PENDING, env_name="flood")
+    queue = JobQueue(make_huey(settings), settings)
+    report = Reaper(settings, sessions, queue).run_once()
+    assert report.admitted == [first.job_id]
+    assert job_row(sessions, second.job_id).status == JobStatus.PENDING
+    assert queue.pending_count() == 1  # the admitted job was dispatched, the held-back one was not

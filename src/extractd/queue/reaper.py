@@ -7,9 +7,11 @@ machine) can run at once:
    ``WORKER_LOST`` once they used up ``max_attempts`` or lost their lease a second time (a job that
    froze or killed one worker is not handed to the next to do it again);
 2. jobs ``queued`` that nobody claimed for a while → dispatched again (the message may be lost);
-3. results past ``result_expires_at`` → payload deleted, ``result_purged_at`` set, and the uploaded
+3. jobs ``pending`` whose environment has a free slot (EXTRACTD_ENV_CONCURRENCY) → admitted and
+   dispatched (normally the worker does it as a run ends; this covers a worker that died meanwhile);
+4. results past ``result_expires_at`` → payload deleted, ``result_purged_at`` set, and the uploaded
    document's blob deleted too unless another job still needs it (the document row stays);
-4. expired idempotency records → deleted.
+5. expired idempotency records → deleted.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import delete
 
 from extractd.config import Settings
 from extractd.domain.errors import WorkerLost
+from extractd.queue.fairness import admit_all
 from extractd.queue.tasks import JobQueue
 from extractd.store.blobs import BlobStore, open_blob_store
 from extractd.store.db import SessionFactory, transaction
@@ -42,6 +45,7 @@ class ReaperReport:
     requeued: list[str] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)
     redispatched: list[str] = field(default_factory=list)
+    admitted: list[str] = field(default_factory=list)
     purged: list[str] = field(default_factory=list)
     blobs_deleted: list[str] = field(default_factory=list)
     idempotency_deleted: int = 0
@@ -60,7 +64,13 @@ class Reaper:
     def run_once(self, now: datetime | None = None) -> ReaperReport:
         now = now or utcnow()
         report = ReaperReport()
-        for step in (self._expired_leases, self._stale_queued, self._expired_results, self._idempotency):
+        for step in (
+            self._expired_leases,
+            self._stale_queued,
+            self._admit_pending,
+            self._expired_results,
+            self._idempotency,
+        ):
             try:
                 step(now, report)
             except Exception:
@@ -109,6 +119,9 @@ class Reaper:
             if touched:
                 self.queue.dispatch(job_id)
                 report.redispatched.append(job_id)
+
+    def _admit_pending(self, now: datetime, report: ReaperReport) -> None:
+        report.admitted = admit_all(self.sessions, self.queue, self.settings.env_concurrency)
 
     def _expired_results(self, now: datetime, report: ReaperReport) -> None:
         with transaction(self.sessions) as session:

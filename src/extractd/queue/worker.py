@@ -36,6 +36,7 @@ from extractd.domain.templates import Template, parse_template
 from extractd.engine import extract
 from extractd.engine.types import EngineOptions, FilterRule, LoadedFile
 from extractd.logging import job_context, note_environment
+from extractd.queue.fairness import admit_after
 from extractd.store import secrets as sealed_secrets
 from extractd.store.blobs import BlobNotFound, BlobStore, BlobStoreError, open_blob_store
 from extractd.store.db import SessionFactory, create_db_engine, make_session_factory, transaction
@@ -141,6 +142,8 @@ def _process_job(job_id: str, runtime: WorkerRuntime) -> None:
                 _give_back(runtime, token, "the worker stopped while running the job", retry_delay_s=0)
                 raise KeyboardInterrupt from exc
             _settle_failure(runtime, token, exc)
+    # The run left its slot (unless it was handed back for a retry): the next pending job may start.
+    admit_after(runtime.sessions, runtime.queue, runtime.settings.env_concurrency, job_id)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from extractd.domain.errors import (
 )
 from extractd.domain.jobs import JobStatus
 from extractd.engine.sniff import sniff_type
+from extractd.queue import fairness
 from extractd.services import filters, templates
 from extractd.services.context import ServiceContext
 from extractd.services.webhook_coverage import ensure_webhook_coverage
@@ -126,7 +127,8 @@ def create_job(
         job = Job(
             environment_id=environment_id,
             document_id=document_id,
-            status=JobStatus.QUEUED.value,
+            # With EXTRACTD_ENV_CONCURRENCY a job waits as pending until its environment has a slot.
+            status=(JobStatus.PENDING if ctx.settings.env_concurrency else JobStatus.QUEUED).value,
             dialect=dialect,
             options=_engine_options(request),
             secret=sealed_password,
@@ -156,8 +158,19 @@ def create_job(
         JobsRepository(session).add(job)
         if bind is not None:
             bind(session, job.id)
-    _dispatch(ctx, job.id)
+    if ctx.settings.env_concurrency:
+        _admit(ctx, environment_id)
+    else:
+        _dispatch(ctx, job.id)
     return job
+
+
+def _admit(ctx: ServiceContext, environment_id: str) -> None:
+    try:
+        fairness.admit(ctx.sessions, ctx.queue, ctx.settings.env_concurrency, environment_id)
+    except Exception:
+        # The job is safely pending in the database; the reaper admits it when a slot is free.
+        logger.exception("could not admit pending jobs of environment %s; the reaper will", environment_id)
 
 
 def _dispatch(ctx: ServiceContext, job_id: str) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from extractd.domain.job_view import v1_job
 from extractd.domain.jobs import JobStatus, sources_of
 from extractd.domain.webhooks import EVENT_OF_STATUS, JOB_UPDATED
-from extractd.store.models import Job, JobResult, utcnow
+from extractd.store.models import Environment, Job, JobResult, utcnow
 from extractd.store.repositories.webhooks import WebhookEndpointsRepository, WebhookMessagesRepository
 
 
@@ -145,6 +145,46 @@ class JobsRepository:
         """The job's result was edited (review corrections, a manual edit): announce ``job.updated``."""
         self._update(Job.id == job_id)
         self._announce(job_id, now, JOB_UPDATED)
+
+    # --- fairness (EXTRACTD_ENV_CONCURRENCY) -------------------------------------------------------
+    def admit_pending(self, environment_id: str, limit: int, now: datetime) -> list[str]:
+        """pending → queued for the environment's oldest pending jobs while it has a free slot.
+
+        A slot is a job ``queued`` or ``processing`` (``limit`` 0: no limit). The environment's row is
+        locked first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), so admissions
+        by several workers and API nodes at once never exceed the limit. Returns the admitted job ids.
+        """
+        self.session.execute(select(Environment.id).where(Environment.id == environment_id).with_for_update())
+        pending = select(Job.id).where(Job.environment_id == environment_id, Job.status == JobStatus.PENDING)
+        if limit > 0:
+            active = self.session.scalar(
+                select(func.count())
+                .select_from(Job)
+                .where(
+                    Job.environment_id == environment_id,
+                    Job.status.in_([JobStatus.QUEUED.value, JobStatus.PROCESSING.value]),
+                )
+            )
+            free = limit - int(active or 0)
+            if free <= 0:
+                return []
+            pending = pending.limit(free)
+        admitted = list(self.session.scalars(pending.order_by(Job.created_at, Job.id)))
+        if admitted:
+            self._update(
+                and_(Job.id.in_(admitted), Job.status == JobStatus.PENDING, _status_in(JobStatus.QUEUED)),
+                status=JobStatus.QUEUED,
+                queued_at=now,
+                available_at=None,
+            )
+        return admitted
+
+    def environments_with_pending(self, limit: int = 100) -> list[str]:
+        query = select(Job.environment_id).where(Job.status == JobStatus.PENDING).distinct().limit(limit)
+        return list(self.session.scalars(query))
+
+    def environment_of(self, job_id: str) -> str | None:
+        return self.session.scalar(select(Job.environment_id).where(Job.id == job_id))
 
     # --- worker protocol -------------------------------------------------------------------------
     def claim(self, job_id: str, worker_id: str, lease_s: float, now: datetime) -> LeaseToken | None:
