@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from extractd.cli.app import app
 from extractd.domain.errors import ExtractdError, InvalidTemplate, TemplateNotFound
 from extractd.domain.templates import Template, parse_template
-from extractd.engine import EngineOptions, extract
+
+if TYPE_CHECKING:  # the engine (and rich) load when `extract` runs, not for every command
+    from extractd.engine import EngineOptions
 
 
 def _fail(message: str) -> typer.Exit:
@@ -51,6 +51,8 @@ def _template(name: str | None, template_file: Path | None) -> Template:
 
 def _run_one(path: Path, template: Template, options: EngineOptions) -> dict[str, Any]:
     """The result for one file; raises OSError when it cannot be read, ExtractdError when it is bad."""
+    from extractd.engine import extract
+
     return extract(path.read_bytes(), template, filename=path.name, options=options)
 
 
@@ -60,6 +62,9 @@ def _error_line(path: Path, code: str, message: str) -> dict[str, Any]:
 
 def _run_many(files: list[Path], template: Template, options: EngineOptions, out: TextIO) -> bool:
     """JSON Lines to `out`, a progress bar on stderr; True when every file succeeded."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     all_ok = True
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     console = Console(stderr=True)
@@ -108,6 +113,8 @@ def extract_command(
 ) -> None:
     """Extract fields from local files with the built-in engine; prints JSON (JSON Lines for several)."""
     chosen = _template(template, template_file)
+    from extractd.engine import EngineOptions
+
     options = EngineOptions(password=password, return_text=text, document_splitting=split, einvoice=einvoice)
     try:
         stream = out.open("w", encoding="utf-8") if out is not None else None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from extractd.cli.app import DataDirOption, app, build_settings
 from extractd.domain.errors import ExtractdError
-from extractd.store.db import SessionFactory, create_db_engine, make_session_factory, transaction
+
+if TYPE_CHECKING:
+    from extractd.store.db import SessionFactory
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -17,6 +19,8 @@ EnvironmentOption = Annotated[str, typer.Option("--environment", "-e", help="Env
 
 
 def _sessions(data_dir: DataDirOption) -> SessionFactory:
+    # SQLAlchemy and Alembic load only for the keys commands, not for every `extractd` command.
+    from extractd.store.db import create_db_engine, make_session_factory
     from extractd.store.migrate import upgrade_to_head
 
     settings = build_settings(data_dir)
@@ -38,6 +42,7 @@ def create(
 ) -> None:
     """Create a key (and the environment, when it is new). The key is the last line of the output."""
     from extractd.services.keys import create_key
+    from extractd.store.db import transaction
 
     try:
         with transaction(_sessions(data_dir)) as session:
@@ -58,6 +63,7 @@ def list_keys(
 ) -> None:
     """List keys: id, shown prefix, environment, name, created, revoked."""
     from extractd.services.keys import list_keys as list_key_infos
+    from extractd.store.db import transaction
 
     try:
         with transaction(_sessions(data_dir)) as session:
@@ -79,6 +85,7 @@ def revoke(
 ) -> None:
     """Revoke a key: requests with it answer 401 from now on."""
     from extractd.services.keys import revoke_key
+    from extractd.store.db import transaction
 
     try:
         with transaction(_sessions(data_dir)) as session:

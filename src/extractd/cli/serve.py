@@ -16,7 +16,6 @@ from extractd.cli.app import DataDirOption, app, build_settings
 from extractd.cli.preflight import require_storage
 from extractd.config import Settings
 from extractd.logging import configure_logging
-from extractd.queue.consumer import die_with_parent, load_libc
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +180,8 @@ class WorkerSupervisor:
     def _spawn(self) -> subprocess.Popen[bytes]:
         # Its own session: a Ctrl-C in the terminal reaches `serve`, which stops the worker cleanly.
         # libc is loaded here, not in the child: only async-signal-safe work may run between fork and exec.
+        from extractd.queue.consumer import die_with_parent, load_libc  # Huey & co.: only for serve
+
         libc = load_libc()
         return subprocess.Popen(
             self.command, start_new_session=True, preexec_fn=lambda: die_with_parent(libc)
