@@ -72,6 +72,7 @@ _STATUS_BY_CODE: dict[str, int] = {
     errors.InvalidPassword.code: 422,
     errors.DocumentTooLarge.code: 422,
     errors.InvalidCorrection.code: 422,
+    errors.InvalidPattern.code: 422,
     # A synchronous extraction whose job hit a per-job bound or lost its document (issue 8).
     errors.JobTimeout.code: 422,
     errors.MemoryLimitExceeded.code: 422,

@@ -87,6 +87,12 @@ class InvalidTemplate(ExtractdError):
     code = "INVALID_TEMPLATE"
 
 
+class InvalidPattern(InvalidTemplate):
+    """A template field's `pattern` cannot run on the linear-time regex engine (RE2)."""
+
+    code = "INVALID_PATTERN"
+
+
 class InvalidFilter(ExtractdError):
     """The filter is not valid."""
 

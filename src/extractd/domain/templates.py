@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from extractd.domain.errors import InvalidTemplate
+from extractd.domain.errors import InvalidPattern, InvalidTemplate
 from extractd.domain.patterns import compile_pattern, pattern_matches
 
 
@@ -145,6 +145,9 @@ def parse_template(data: Any) -> Template:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'template'}: {err['msg']}" for err in exc.errors()
         )
+        # A pattern is checked by compiling it: a readable request whose regex cannot run is a 422.
+        if any(err["loc"][-1:] == ("pattern",) for err in exc.errors()):
+            raise InvalidPattern(f"Invalid template: {problems}") from exc
         raise InvalidTemplate(f"Invalid template: {problems}") from exc
 
 

@@ -90,7 +90,7 @@ def get_template(name: str, session: DbSession, caller: CurrentCaller) -> dict[s
     summary="Update a template (a new version)",
     response_model=TemplateResponse,
     openapi_extra=json_request_body(TemplateUpdate),
-    responses=error_responses(400, 401, 404, 409, 413, 415),
+    responses=error_responses(400, 401, 404, 409, 413, 415, 422),
 )
 def update_template(name: str, body: JsonBody, context: Context, caller: CurrentCaller) -> dict[str, Any]:
     view = templates.update_template(context.sessions, caller.environment_id, name, body)
