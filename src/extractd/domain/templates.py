@@ -142,13 +142,18 @@ def parse_template(data: Any) -> Template:
     try:
         return Template.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'template'}: {err['msg']}" for err in exc.errors()
-        )
-        # A pattern is checked by compiling it: a readable request whose regex cannot run is a 422.
-        if any(err["loc"][-1:] == ("pattern",) for err in exc.errors()):
-            raise InvalidPattern(f"Invalid template: {problems}") from exc
-        raise InvalidTemplate(f"Invalid template: {problems}") from exc
+        raise template_error(exc) from exc
+
+
+def template_error(exc: ValidationError) -> InvalidTemplate:
+    """The error naming every problem pydantic found in a template definition."""
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'template'}: {err['msg']}" for err in exc.errors()
+    )
+    # A pattern is checked by compiling it: a readable request whose regex cannot run is a 422.
+    if any(err["loc"][-1:] == ("pattern",) for err in exc.errors()):
+        return InvalidPattern(f"Invalid template: {problems}")
+    return InvalidTemplate(f"Invalid template: {problems}")
 
 
 def _check_depth(data: Any) -> None:

@@ -21,7 +21,7 @@ from extractd.domain.errors import (
     TemplateExists,
     TemplateNotFound,
 )
-from extractd.domain.templates import Template, parse_template
+from extractd.domain.templates import Template, parse_template, template_error
 from extractd.store.db import SessionFactory, transaction
 from extractd.store.repositories import templates as template_rows
 
@@ -53,10 +53,7 @@ def parse_strict(data: Any) -> Template:
     try:
         Template.model_validate_json(json.dumps(data), strict=True)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'template'}: {err['msg']}" for err in exc.errors()
-        )
-        raise InvalidTemplate(f"Invalid template: {problems}") from exc
+        raise template_error(exc) from exc
     return template
 
 
