@@ -234,16 +234,17 @@ def seed_job(
                 session.add(env)
                 session.flush()
             data = content or b""
-            document = Document(
-                environment_id=env.id,
-                blob_key="pending",
-                filename=filename,
-                content_type=content_type,
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
+            sha256 = hashlib.sha256(data).hexdigest()
+            document = DocumentsRepository(session).add_or_existing(
+                Document(
+                    environment_id=env.id,
+                    blob_key=document_blob_key(env.id, sha256),
+                    filename=filename,
+                    content_type=content_type,
+                    size=len(data),
+                    sha256=sha256,
+                )
             )
-            DocumentsRepository(session).add(document)
-            document.blob_key = document_blob_key(env.id, document.id)
             if content is not None:
                 open_blob_store(settings).put(document.blob_key, content)
             job = Job(

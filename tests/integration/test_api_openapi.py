@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from api_support import Api
 
 pytestmark = pytest.mark.anyio
 
-OPERATIONS = {
+V1_OPERATIONS = {
     ("post", "/api/v1/extraction-jobs"),
     ("get", "/api/v1/extraction-jobs/{job_id}"),
     ("get", "/api/v1/extraction-jobs/{job_id}/result"),
@@ -34,6 +36,10 @@ OPERATIONS = {
     ("get", "/api/v1/webhooks/{webhook_id}/deliveries"),
     ("post", "/api/v1/webhooks/{webhook_id}/deliveries/{message_id}/redeliver"),
 }
+JOBS_OPERATIONS = {
+    ("post", "/api/jobs"),
+    ("get", "/api/jobs/{job_id}"),
+}
 
 
 async def test_openapi_documents_every_operation_and_its_errors(api: Api) -> None:
@@ -43,11 +49,10 @@ async def test_openapi_documents_every_operation_and_its_errors(api: Api) -> Non
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
     documented = {(method, path) for path, item in schema["paths"].items() for method in item}
-    assert documented == OPERATIONS
-    error_ref = "#/components/schemas/ErrorResponse"
-    for method, path in OPERATIONS:
+    assert documented == V1_OPERATIONS | JOBS_OPERATIONS
+    for method, path in V1_OPERATIONS:
         operation = schema["paths"][path][method]
-        assert operation["security"] == [{"ApiKey": []}], (method, path)
+        assert all(tag.startswith("v1: ") for tag in operation["tags"]), (method, path)
         # 422 only where a readable request can fail on its content (a file, a pattern, a reused key).
         assert "422" not in operation["responses"] or path.endswith(
             (
@@ -60,12 +65,24 @@ async def test_openapi_documents_every_operation_and_its_errors(api: Api) -> Non
                 "webhooks",
             )
         ), (method, path)
-        errors = {
-            code: response for code, response in operation["responses"].items() if code.startswith(("4", "5"))
-        }
-        assert "401" in errors, (method, path)
-        for response in errors.values():
-            assert response["content"]["application/json"]["schema"]["$ref"] == error_ref
+        _assert_documented_errors(operation, "#/components/schemas/ErrorResponse", method, path)
+    for method, path in JOBS_OPERATIONS:
+        operation = schema["paths"][path][method]
+        assert operation["tags"] == ["jobs"], (method, path)
+        _assert_documented_errors(operation, "#/components/schemas/JobsError", method, path)
+    tags = {tag["name"] for tag in schema["tags"]}
+    assert tags >= {"jobs", "v1: extraction jobs"}
+
+
+def _assert_documented_errors(operation: dict[str, Any], error_ref: str, method: str, path: str) -> None:
+    """Every operation takes a key and documents each error status with its dialect's error body."""
+    assert operation["security"] == [{"ApiKey": []}], (method, path)
+    errors = {
+        code: response for code, response in operation["responses"].items() if code.startswith(("4", "5"))
+    }
+    assert "401" in errors, (method, path)
+    for response in errors.values():
+        assert response["content"]["application/json"]["schema"]["$ref"] == error_ref, (method, path)
 
 
 async def test_create_job_request_fields_are_documented_for_both_encodings(api: Api) -> None:
@@ -97,3 +114,15 @@ async def test_create_job_request_fields_are_documented_for_both_encodings(api: 
         parameter["name"] for parameter in schema["paths"]["/api/v1/extraction-jobs"]["post"]["parameters"]
     }
     assert "Idempotency-Key" in headers
+
+
+async def test_jobs_create_documents_its_multipart_fields(api: Api) -> None:
+    async with api.client() as client:
+        schema = (await client.get("/openapi.json")).json()
+    operation = schema["paths"]["/api/jobs"]["post"]
+    ref = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
+    form = schema["components"]["schemas"][ref.split("/")[-1]]
+    assert set(form["properties"]) == {"file", "type", "schemaId"}
+    assert form["properties"]["file"]["format"] == "binary"
+    assert {"201", "200"} <= set(operation["responses"])
+    assert "Idempotency-Key" in {parameter["name"] for parameter in operation["parameters"]}

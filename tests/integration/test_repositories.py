@@ -6,6 +6,7 @@ server that cannot be reached fails the test). Each PostgreSQL case gets a fresh
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def seed(sessions: SessionFactory, status: JobStatus = JobStatus.QUEUED, env_nam
                 filename="a.pdf",
                 content_type="application/pdf",
                 size=1,
-                sha256="0" * 64,
+                sha256=secrets.token_hex(32),  # documents are unique by content per environment
             )
         )
         job = JobsRepository(session).add(

@@ -13,6 +13,8 @@ from pydantic.json_schema import models_json_schema
 from extractd.api import ops
 from extractd.api.edge import EdgeGuard
 from extractd.api.errors import install_error_handlers
+from extractd.api.jobs import models as jobs_models
+from extractd.api.jobs import router as jobs_router
 from extractd.api.metrics import HttpMetricsMiddleware, metrics_registry
 from extractd.api.v1 import extract_fields, extraction_jobs, filters, review, templates, webhooks
 from extractd.api.v1.schemas import DOCUMENTED_REQUEST_MODELS
@@ -30,8 +32,25 @@ from extractd.store.db import create_db_engine, make_session_factory, translate_
 logger = logging.getLogger(__name__)
 
 DESCRIPTION = """Self-hosted document extraction. Upload a document, name a template, get typed fields
-with confidences: create → poll → result. Authenticate with `Authorization: api-key <key>`.
-Every error answers `{"success": false, "error": {"code", "message"}}`."""
+with confidences: create → poll → result. Two dialects over the same jobs, documents and templates:
+**v1** under `/api/v1/` (errors `{"success": false, "error": {"code", "message"}}`) and **jobs** under
+`/api/` (bare objects; errors `{"statusCode", "error", "message", "code"}`, the same codes).
+Authenticate with `Authorization: api-key <key>` or `Authorization: Bearer <key>` on either."""
+
+TAGS = [
+    {"name": "jobs", "description": "The jobs dialect (`/api/…`): bare objects, NestJS-style errors."},
+    *(
+        {"name": f"v1: {name}", "description": "The v1 dialect (`/api/v1/…`): `{success, …}` envelopes."}
+        for name in (
+            "extraction jobs",
+            "review",
+            "synchronous extraction",
+            "templates",
+            "filters",
+            "webhooks",
+        )
+    ),
+]
 
 
 def build_context(settings: Settings) -> ServiceContext:
@@ -57,7 +76,9 @@ def create_app(settings: Settings, context: ServiceContext | None = None) -> Fas
         if bind is not None:
             bind.dispose()
 
-    app = FastAPI(title="extractd", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="extractd", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan
+    )
     app.state.context = context
     app.state.metrics_registry, http_requests = metrics_registry(context)
     install_error_handlers(app)  # handlers, and the ErrorBoundary middleware answering unexpected errors
@@ -73,6 +94,7 @@ def create_app(settings: Settings, context: ServiceContext | None = None) -> Fas
         webhooks.router,
     ):
         app.include_router(router)
+    app.include_router(jobs_router.router)  # the jobs dialect: /api/jobs, /api/documents, …
     app.include_router(ops.router)  # /healthz, /readyz, /metrics
     console.install(app)  # the review console at /console (not in /openapi.json)
     _document_request_models(app)
@@ -87,7 +109,10 @@ def _document_request_models(app: FastAPI) -> None:
             return app.openapi_schema
         schema = FastAPI.openapi(app)
         _, definitions = models_json_schema(
-            [(model, "validation") for model in DOCUMENTED_REQUEST_MODELS],
+            [
+                (model, "validation")
+                for model in DOCUMENTED_REQUEST_MODELS + jobs_models.DOCUMENTED_REQUEST_MODELS
+            ],
             ref_template="#/components/schemas/{model}",
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})

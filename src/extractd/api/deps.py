@@ -17,7 +17,8 @@ from extractd.services.keys import Caller, authenticate
 api_key_header = APIKeyHeader(
     name="Authorization",
     scheme_name="ApiKey",
-    description="`api-key <key>` (create one with `extractd keys create --environment NAME`).",
+    description="`api-key <key>` or `Bearer <key>`, on both dialects (create a key with "
+    "`extractd keys create --environment NAME`).",
     auto_error=False,
 )
 

@@ -46,7 +46,7 @@ class EdgeGuard:
         if refusal is None:
             await self.app(scope, receive, send)
             return
-        await error_response(refusal)(scope, receive, send)
+        await error_response(refusal, scope.get("path", ""))(scope, receive, send)
 
 
 def malformed_http_response() -> bytes:
@@ -54,8 +54,8 @@ def malformed_http_response() -> bytes:
     error = MalformedRequest(
         "The HTTP request is malformed (a control character in a header, or broken HTTP/1.1 syntax)."
     )
-    body = json.dumps(error_body(error.code, error.message)).encode()
     status = status_for(error.code)
+    body = json.dumps(error_body(error.code, error.message, status)).encode()
     head = (
         f"HTTP/1.1 {status} Bad Request\r\ncontent-type: application/json\r\n"
         f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"

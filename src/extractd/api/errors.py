@@ -1,14 +1,18 @@
 """The one place that maps error codes to HTTP statuses and renders error bodies.
 
-Every failure leaves the API as ``{"success": false, "error": {"code": "UPPER_SNAKE", "message": "…"}}``:
-our own errors, FastAPI/Starlette validation errors, unknown routes, wrong methods, malformed JSON and,
-as a last resort, an unexpected exception (logged, answered 500 without internals).
+One code table, two renderings, chosen by the request's path: the v1 dialect (and everything outside
+``/api/``) answers ``{"success": false, "error": {"code": "UPPER_SNAKE", "message": "…"}}``; the jobs
+dialect (any other path under ``/api/``) answers ``{"statusCode", "error", "message", "code"}`` (NestJS's
+shape plus our code). Every failure is rendered so: our own errors, FastAPI/Starlette validation errors,
+unknown routes, wrong methods, malformed JSON and, as a last resort, an unexpected exception (logged,
+answered 500 without internals).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -100,15 +104,50 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
 }
 
 
+RETRY_AFTER_HEADER = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+}
+
+
+def documented_errors(model: type, *statuses: int) -> dict[int | str, dict[str, Any]]:
+    """An endpoint's documented error answers with its dialect's error ``model``; 400 always (a control
+    character in the path or a header)."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({400, *statuses}):
+        responses[status] = {"model": model, "description": ERROR_DESCRIPTIONS[status]}
+        if status in (429, 503):
+            responses[status]["headers"] = RETRY_AFTER_HEADER
+    return responses
+
+
 def status_for(code: str) -> int:
     return _STATUS_BY_CODE.get(code, 500)
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
+V1_PREFIX = "/api/v1/"
+JOBS_DIALECT_PREFIX = "/api/"
+
+
+def is_jobs_path(path: str) -> bool:
+    """Whether a request path belongs to the jobs dialect: under /api/ but not under /api/v1/."""
+    return path.startswith(JOBS_DIALECT_PREFIX) and not (path + "/").startswith(V1_PREFIX)
+
+
+def error_body(code: str, message: str, status: int = 500, path: str = "") -> dict[str, Any]:
+    """The error body of the dialect ``path`` belongs to (v1's when the path is unknown)."""
+    if is_jobs_path(path):
+        return {"statusCode": status, "error": _reason(status), "message": message, "code": code}
     return {"success": False, "error": {"code": code, "message": message}}
 
 
-def error_response(error: errors.ExtractdError) -> JSONResponse:
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def error_response(error: errors.ExtractdError, path: str = "") -> JSONResponse:
     status = status_for(error.code)
     headers: dict[str, str] = {}
     retry_after = error.data.get("retry_after_s")
@@ -118,7 +157,9 @@ def error_response(error: errors.ExtractdError) -> JSONResponse:
         headers["Retry-After"] = str(max(1, math.ceil(float(retry_after))))
     if status >= 500:
         logger.error("request failed with %s: %s", error.code, error.message)
-    return JSONResponse(error_body(error.code, error.message), status_code=status, headers=headers)
+    return JSONResponse(
+        error_body(error.code, error.message, status, path), status_code=status, headers=headers
+    )
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
@@ -133,26 +174,29 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
 
 async def _on_extractd_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.ExtractdError)
-    return error_response(exc)
+    return error_response(exc, request.scope["path"])
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     code, message = _validation_message(exc)
-    return JSONResponse(error_body(code, message), status_code=400)
+    return JSONResponse(error_body(code, message, 400, request.scope["path"]), status_code=400)
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    path = request.scope["path"]
     if exc.status_code == 404:
-        return error_response(errors.RouteNotFound())
+        return error_response(errors.RouteNotFound(), path)
     if exc.status_code == 405:
-        response = error_response(errors.MethodNotAllowed())
+        response = error_response(errors.MethodNotAllowed(), path)
         response.headers["Allow"] = ", ".join(_allowed_methods(request))  # RFC 9110
         return response
     code = "HTTP_ERROR" if exc.status_code >= 500 else "BAD_REQUEST"
     return JSONResponse(
-        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=dict(exc.headers or {})
+        error_body(code, str(exc.detail), exc.status_code, path),
+        status_code=exc.status_code,
+        headers=dict(exc.headers or {}),
     )
 
 
@@ -197,7 +241,8 @@ class ErrorBoundary:
             logger.error("unexpected error on %s %s", scope["method"], scope["path"], exc_info=exc)
             if started:
                 raise  # part of a response is out: only closing the connection can end it
-            response = JSONResponse(error_body("INTERNAL_ERROR", "An unexpected error occurred."), 500)
+            body = error_body("INTERNAL_ERROR", "An unexpected error occurred.", 500, scope["path"])
+            response = JSONResponse(body, 500)
             await response(scope, receive, send)
 
 

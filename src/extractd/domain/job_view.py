@@ -1,4 +1,6 @@
-"""How v1 shows a job (DESIGN.md §3), as pure data: the status endpoint and webhook events share it.
+"""How each dialect shows a job, as pure data: the status endpoints and webhook events share it.
+
+v1 (DESIGN.md §3) has a shape per status; the jobs dialect (§4) one flat object with upper-case statuses.
 
 The job is anything with the job row's attributes (``JobFacts``), so this module needs no store.
 """
@@ -46,6 +48,25 @@ class JobFacts(Protocol):
     def cancelled_at(self) -> datetime | None: ...
     @property
     def review_required_at(self) -> datetime | None: ...
+
+
+class JobsJobFacts(JobFacts, Protocol):
+    """The further attributes the jobs dialect's job object reads."""
+
+    @property
+    def document_id(self) -> str: ...
+    @property
+    def template_id(self) -> str | None: ...
+    @property
+    def template_version(self) -> int | None: ...
+    @property
+    def filename(self) -> str | None: ...
+    @property
+    def parent_run_id(self) -> str | None: ...
+    @property
+    def attempt(self) -> int: ...
+    @property
+    def started_at(self) -> datetime | None: ...
 
 
 def iso_ms(value: datetime | None) -> str | None:
@@ -118,4 +139,64 @@ def v1_job(job: JobFacts, now: datetime, retry_after_ms: int | None = None) -> d
         shown["retryAfterMs"] = retry_after_ms
     shown["createdAt"] = iso_ms(job.created_at)
     shown["updatedAt"] = iso_ms(job.updated_at)
+    return shown
+
+
+JOB_TYPE_EXTRACTION = "EXTRACTION"
+
+
+def jobs_status(job: JobFacts) -> str:
+    """``PENDING|QUEUED|PROCESSING|COMPLETED|FAILED|CANCELLED|REVIEW_REQUIRED``: every status as itself."""
+    return JobStatus(job.status).value.upper()
+
+
+def jobs_error(job: JobFacts) -> dict[str, str] | None:
+    """``{code, message}`` of a failed or cancelled job; None otherwise (a retry's note is not an error)."""
+    status = JobStatus(job.status)
+    if status is JobStatus.FAILED:
+        return {
+            "code": job.error_code or "EXTRACTION_FAILED",
+            "message": job.error_message or "The job failed.",
+        }
+    if status is JobStatus.CANCELLED:
+        return {
+            "code": job.error_code or "CANCELLED",
+            "message": job.error_message or "The job was cancelled.",
+        }
+    return None
+
+
+def jobs_job(job: JobsJobFacts) -> dict[str, Any]:
+    """The bare job object of the jobs dialect (DESIGN.md §4); webhook events carry it as ``data``."""
+    return {
+        "id": job.id,
+        "type": JOB_TYPE_EXTRACTION,
+        "status": jobs_status(job),
+        "schemaId": job.template_id,
+        "schemaVersion": job.template_version,
+        "documentId": job.document_id,
+        "filename": job.filename,
+        "parentRunId": job.parent_run_id,
+        "progress": job.progress or 0,
+        "attempt": job.attempt or 0,
+        "error": jobs_error(job),
+        "createdAt": iso_ms(job.created_at),
+        "updatedAt": iso_ms(job.updated_at),
+        "startedAt": iso_ms(job.started_at),
+        "completedAt": iso_ms(job.completed_at),
+    }
+
+
+JOBS_DIALECT = "jobs"
+JOBS_PATH = "/api/jobs"
+
+
+def event_data(job: JobsJobFacts, dialect: str, now: datetime) -> dict[str, Any]:
+    """A job event's ``data``: the job as the status endpoint of the dialect that created it shows it
+    (DESIGN.md §4a), with where to read the result once completed."""
+    if dialect != JOBS_DIALECT:
+        return v1_job(job, now)
+    shown = jobs_job(job)
+    if JobStatus(job.status) is JobStatus.COMPLETED:
+        shown["resultUrl"] = f"{JOBS_PATH}/{job.id}/extraction"
     return shown

@@ -227,7 +227,9 @@ def load_input(runtime: WorkerRuntime, token: LeaseToken) -> JobInput:
         ttl = (environment.result_ttl if environment else None) or runtime.settings.result_ttl
         template, rules = engine_templates(job)
         job_options, sealed = dict(job.options or {}), job.secret
-        blob_key, filename, review = document.blob_key, document.filename, job.document_review
+        # A document is shared by every upload of its bytes; the job keeps the name it came with.
+        filename = job.filename or document.filename
+        blob_key, review = document.blob_key, job.document_review
     options = engine_options(job_options, runtime.settings, _password(runtime, sealed, job_options))
     content = runtime.blobs.get(blob_key)
     return JobInput(content, filename, template, rules, options, review, ttl)

@@ -125,7 +125,7 @@ def resolve(session: Session, environment_id: str, name: str) -> dict[str, Any]:
     for rule in view.rules:
         definition = None
         if rule.get("extract", True) and rule.get("templateName"):
-            _, definition = templates.resolve(session, environment_id, rule["templateName"])
+            definition = templates.resolve(session, environment_id, rule["templateName"]).definition
         rules.append(
             {
                 "documentName": rule["documentName"],

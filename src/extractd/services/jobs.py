@@ -52,7 +52,7 @@ SYNC_POLL_INTERVAL_S = 0.1
 class JobRequest:
     """What to extract and how: the fields of a create request, already validated for shape."""
 
-    template_name: str | None = None
+    template_name: str | None = None  # a template's name or id (the jobs dialect's schemaId)
     filter_name: str | None = None
     document_splitting: bool = False
     return_documents: bool = False
@@ -96,10 +96,9 @@ def _pin_definitions(
         job.filter_definition = filters.resolve(session, environment_id, request.filter_name)
     else:
         assert request.template_name is not None
-        job.template_name = request.template_name
-        job.template_version, job.template_definition = templates.resolve(
-            session, environment_id, request.template_name
-        )
+        template = templates.resolve(session, environment_id, request.template_name)
+        job.template_id, job.template_name = template.id, template.name
+        job.template_version, job.template_definition = template.version, template.definition
 
 
 def create_job(
@@ -109,6 +108,7 @@ def create_job(
     upload: Upload,
     dialect: str = "v1",
     bind: Callable[[Session, str], None] | None = None,
+    parent_run_id: str | None = None,
 ) -> Job:
     """Validate, store the document, create the queued job, dispatch it; the job row is returned.
 
@@ -121,15 +121,14 @@ def create_job(
         ensure_webhook_coverage(ctx.webhook_subscriptions, environment_id)
     sealed_password = secrets.seal(ctx.sessions, request.password) if request.password else None
     now = datetime.now(UTC)
-    document_id = str(uuid.uuid4())
-    blob_key = document_blob_key(environment_id, document_id)
     with transaction(ctx.sessions) as session:
         job = Job(
             environment_id=environment_id,
-            document_id=document_id,
             # With EXTRACTD_ENV_CONCURRENCY a job waits as pending until its environment has a slot.
             status=(JobStatus.PENDING if ctx.settings.env_concurrency else JobStatus.QUEUED).value,
             dialect=dialect,
+            filename=upload.filename[:500],
+            parent_run_id=parent_run_id,
             options=_engine_options(request),
             secret=sealed_password,
             document_review=request.document_review,
@@ -138,31 +137,49 @@ def create_job(
             queued_at=now,
         )
         _pin_definitions(ctx, session, environment_id, job, request)
-        # Bytes first: a job row must never point at a blob that is not there.
-        try:
-            ctx.blobs.put(blob_key, upload.content)
-        except BlobStoreError as exc:
-            raise TransientError("The document could not be stored; retry shortly.") from exc
-        DocumentsRepository(session).add(
-            Document(
-                id=document_id,
-                environment_id=environment_id,
-                blob_key=blob_key,
-                filename=upload.filename[:500],
-                content_type=content_type,
-                size=len(upload.content),
-                sha256=upload.sha256,
-                created_at=now,
-            )
-        )
+        job.document_id = _store_document(ctx, session, environment_id, upload, content_type, now).id
         JobsRepository(session).add(job)
         if bind is not None:
             bind(session, job.id)
+    _start(ctx, environment_id, job.id)
+    return job
+
+
+def _store_document(
+    ctx: ServiceContext,
+    session: Session,
+    environment_id: str,
+    upload: Upload,
+    content_type: str,
+    now: datetime,
+) -> Document:
+    """The environment's document with these bytes, stored now unless it exists (one per content)."""
+    blob_key = document_blob_key(environment_id, upload.sha256)
+    # Bytes first, also for a document that exists (its blob may have been purged with its last result):
+    # a job row must never point at a blob that is not there.
+    try:
+        ctx.blobs.put(blob_key, upload.content)
+    except BlobStoreError as exc:
+        raise TransientError("The document could not be stored; retry shortly.") from exc
+    return DocumentsRepository(session).add_or_existing(
+        Document(
+            environment_id=environment_id,
+            blob_key=blob_key,
+            filename=upload.filename[:500],
+            content_type=content_type,
+            size=len(upload.content),
+            sha256=upload.sha256,
+            created_at=now,
+        )
+    )
+
+
+def _start(ctx: ServiceContext, environment_id: str, job_id: str) -> None:
+    """Hand a new (or restarted) job to the workers: admitted when a slot is free, else dispatched."""
     if ctx.settings.env_concurrency:
         _admit(ctx, environment_id)
     else:
-        _dispatch(ctx, job.id)
-    return job
+        _dispatch(ctx, job_id)
 
 
 def _admit(ctx: ServiceContext, environment_id: str) -> None:

@@ -90,12 +90,16 @@ def revoke_key(session: Session, id_or_prefix: str) -> KeyInfo:
     )
 
 
+# Both dialects accept both schemes: a key is a key of an environment, whichever API a client speaks.
+AUTH_SCHEMES = frozenset({"api-key", "bearer"})
+
+
 def parse_authorization(header: str | None) -> str:
-    """The key from ``Authorization: api-key <key>``; raise Unauthorized for anything else."""
+    """The key from ``Authorization: api-key <key>`` or ``Bearer <key>``; Unauthorized for anything else."""
     if not header:
         raise Unauthorized()
     scheme, _, secret = header.strip().partition(" ")
-    if scheme.lower() != "api-key" or not secret.strip():
+    if scheme.lower() not in AUTH_SCHEMES or not secret.strip():
         raise Unauthorized()
     return secret.strip()
 

@@ -1,12 +1,14 @@
 """Templates of an environment plus the built-ins every environment sees (read-only).
 
 Definitions are stored normalised (``Template.to_json()``), so what a client reads back is what the
-engine will run with.
+engine will run with. A template is known by its name (v1's ``templateName``) and by its id (the jobs
+dialect's ``schemaId``); the built-ins have stable ids, the same in every environment and installation.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,11 +25,14 @@ from extractd.domain.errors import (
 )
 from extractd.domain.templates import Template, parse_template, template_error
 from extractd.store.db import SessionFactory, transaction
+from extractd.store.models import Template as TemplateRow
 from extractd.store.repositories import templates as template_rows
 
 # Concurrent updates of one template: each round of conflicting UPDATEs has one winner; the others read
 # the new version and try again, this many times in all before answering CONCURRENT_UPDATE.
 UPDATE_ATTEMPTS = 40
+# Built-in template ids are uuid5(BUILTIN_NAMESPACE, name): stable without being stored anywhere.
+BUILTIN_NAMESPACE = uuid.UUID("6f1c2a3e-8d4b-5e7f-9a0b-1c2d3e4f5a6b")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,15 @@ class TemplateView:
     builtin: bool
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    id: str = ""
+
+
+def builtin_template_id(name: str) -> str:
+    return str(uuid.uuid5(BUILTIN_NAMESPACE, name))
+
+
+def _row_view(row: TemplateRow) -> TemplateView:
+    return TemplateView(row.name, row.definition, row.version, False, row.created_at, row.updated_at, row.id)
 
 
 def _builtins() -> dict[str, Template]:
@@ -58,15 +72,18 @@ def parse_strict(data: Any) -> Template:
 
 
 def _builtin_view(template: Template) -> TemplateView:
-    return TemplateView(name=template.name, definition=template.to_json(), version=1, builtin=True)
+    return TemplateView(
+        name=template.name,
+        definition=template.to_json(),
+        version=1,
+        builtin=True,
+        id=builtin_template_id(template.name),
+    )
 
 
 def list_templates(session: Session, environment_id: str) -> list[TemplateView]:
     views = [_builtin_view(template) for template in _builtins().values()]
-    for row in template_rows.list_for(session, environment_id):
-        views.append(
-            TemplateView(row.name, row.definition, row.version, False, row.created_at, row.updated_at)
-        )
+    views.extend(_row_view(row) for row in template_rows.list_for(session, environment_id))
     return views
 
 
@@ -77,7 +94,7 @@ def get_template(session: Session, environment_id: str, name: str) -> TemplateVi
     row = template_rows.get_by_name(session, environment_id, name)
     if row is None:
         raise TemplateNotFound(f"No template named {name!r}.")
-    return TemplateView(row.name, row.definition, row.version, False, row.created_at, row.updated_at)
+    return _row_view(row)
 
 
 def exists(session: Session, environment_id: str, name: str) -> bool:
@@ -91,7 +108,7 @@ def create_template(session: Session, environment_id: str, data: Any) -> Templat
     if template_rows.get_by_name(session, environment_id, template.name) is not None:
         raise TemplateExists(f"A template named {template.name!r} exists already.")
     row = template_rows.create(session, environment_id, template.name, template.to_json())
-    return TemplateView(row.name, row.definition, row.version, False, row.created_at, row.updated_at)
+    return _row_view(row)
 
 
 def update_template(sessions: SessionFactory, environment_id: str, name: str, data: Any) -> TemplateView:
@@ -113,14 +130,7 @@ def update_template(sessions: SessionFactory, environment_id: str, name: str, da
                 raise TemplateNotFound(f"No template named {name!r}.")
             updated = template_rows.add_version(session, row, template.to_json())
             if updated is not None:
-                return TemplateView(
-                    updated.name,
-                    updated.definition,
-                    updated.version,
-                    False,
-                    updated.created_at,
-                    updated.updated_at,
-                )
+                return _row_view(updated)
     raise ConcurrentUpdate(f"The template {name!r} kept changing while this update ran; send it again.")
 
 
@@ -133,7 +143,17 @@ def delete_template(session: Session, environment_id: str, name: str) -> None:
     template_rows.delete(session, row)
 
 
-def resolve(session: Session, environment_id: str, name: str) -> tuple[int, dict[str, Any]]:
-    """The version and definition a job pins: later edits of the template never change a queued job."""
-    view = get_template(session, environment_id, name)
-    return view.version, view.definition
+def resolve(session: Session, environment_id: str, id_or_name: str) -> TemplateView:
+    """The template a job pins (its id, version and definition: later edits never change a queued job),
+    found by name first (v1's templateName, a schema's name), else by id (the jobs dialect's schemaId)."""
+    builtin = _builtins().get(id_or_name)
+    if builtin is None:
+        builtin = next((t for t in _builtins().values() if builtin_template_id(t.name) == id_or_name), None)
+    if builtin is not None:
+        return _builtin_view(builtin)
+    row = template_rows.get_by_name(session, environment_id, id_or_name)
+    if row is None:
+        row = template_rows.get_by_id(session, environment_id, id_or_name)
+    if row is None:
+        raise TemplateNotFound(f"No template (schema) with the name or id {id_or_name!r}.")
+    return _row_view(row)

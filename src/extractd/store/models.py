@@ -115,9 +115,13 @@ class Filter(Base):
 
 
 class Document(Base):
-    """An uploaded file. Jobs point at it, so restart and re-extraction never need a new upload."""
+    """An uploaded file. Jobs point at it, so restart and re-extraction never need a new upload.
+
+    Identical bytes are one document per environment (migration 0008): jobs share it, each with its name.
+    """
 
     __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("environment_id", "sha256", name="uq_documents_environment_sha256"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
@@ -142,12 +146,15 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(20))  # domain.jobs.JobStatus values
     dialect: Mapped[str] = mapped_column(String(10), default="v1")  # the API that created it
     # What to run: the template (or filter) snapshot pinned at create time, and the engine options.
+    template_id: Mapped[str | None] = mapped_column(String(36))  # the jobs dialect's schemaId (0008)
     template_name: Mapped[str | None] = mapped_column(String(200))
     template_version: Mapped[int | None] = mapped_column(Integer)
     template_definition: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     filter_name: Mapped[str | None] = mapped_column(String(200))
     filter_definition: Mapped[dict[str, Any] | None] = mapped_column(JsonType)  # rules + their templates
     options: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # The name this job's upload came with (documents are shared by content; migration 0008).
+    filename: Mapped[str | None] = mapped_column(String(500))
     document_review: Mapped[int | None] = mapped_column(Integer)
     delivery_mode: Mapped[str] = mapped_column(String(10), default="poll")
     parent_run_id: Mapped[str | None] = mapped_column(String(36), index=True)

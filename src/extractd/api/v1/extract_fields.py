@@ -8,14 +8,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from extractd.api.deps import Context, CurrentCaller
-from extractd.api.v1.common import IdempotencyKey, error_responses, upload_request_body
+from extractd.api.idempotency import IdempotencyKey
+from extractd.api.v1.common import error_responses, upload_request_body
 from extractd.api.v1.extraction_jobs import parse_job_request, respond_to_job_create
 from extractd.api.v1.schemas import ExtractFieldsForm, ExtractFieldsJson, ExtractFieldsResponse
 from extractd.api.v1.uploads import read_create_request
 from extractd.services import jobs
 from extractd.services.idempotency import BindJob
 
-router = APIRouter(prefix="/api/v1", tags=["synchronous extraction"])
+router = APIRouter(prefix="/api/v1", tags=["v1: synchronous extraction"])
 
 
 @router.post(

@@ -11,14 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from extractd.api.deps import Context, CurrentCaller
+from extractd.api.idempotency import IdempotencyKey, respond_idempotently
 from extractd.api.v1 import job_fields, render
-from extractd.api.v1.common import (
-    IdempotencyKey,
-    error_responses,
-    replay_response,
-    respond_idempotently,
-    upload_request_body,
-)
+from extractd.api.v1.common import error_responses, replay_response, upload_request_body
 from extractd.api.v1.schemas import (
     CreateJobForm,
     CreateJobJson,
@@ -32,7 +27,7 @@ from extractd.services.idempotency import BindJob, Create, JobCreate
 from extractd.services.jobs import JobRequest
 from extractd.services.rate_limit import check_poll_rate
 
-router = APIRouter(prefix="/api/v1/extraction-jobs", tags=["extraction jobs"])
+router = APIRouter(prefix="/api/v1/extraction-jobs", tags=["v1: extraction jobs"])
 
 
 def parse_job_request(raw: RawCreateRequest, sync: bool) -> JobRequest:

@@ -8,14 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from extractd.api.deps import Context, CurrentCaller, DbSession
-from extractd.api.v1.common import (
-    IdempotencyKey,
-    JsonBody,
-    error_responses,
-    json_request_body,
-    replay_response,
-    respond_idempotently,
-)
+from extractd.api.idempotency import IdempotencyKey, respond_idempotently
+from extractd.api.v1.common import JsonBody, error_responses, json_request_body, replay_response
 from extractd.api.v1.schemas import (
     DeletedResponse,
     FilterDefinition,
@@ -27,7 +21,7 @@ from extractd.services import filters
 from extractd.services.filters import FilterView
 from extractd.store.db import transaction
 
-router = APIRouter(prefix="/api/v1/filters", tags=["filters"])
+router = APIRouter(prefix="/api/v1/filters", tags=["v1: filters"])
 
 
 def filter_out(view: FilterView) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from extractd.api.v1.schemas import ReviewDecision, ReviewDecisionResponse, Revi
 from extractd.domain.errors import ValidationFailed
 from extractd.services import review
 
-router = APIRouter(prefix="/api/v1/extraction-jobs", tags=["review"])
+router = APIRouter(prefix="/api/v1/extraction-jobs", tags=["v1: review"])
 
 
 @router.get(

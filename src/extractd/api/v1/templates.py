@@ -8,14 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from extractd.api.deps import Context, CurrentCaller, DbSession
-from extractd.api.v1.common import (
-    IdempotencyKey,
-    JsonBody,
-    error_responses,
-    json_request_body,
-    replay_response,
-    respond_idempotently,
-)
+from extractd.api.idempotency import IdempotencyKey, respond_idempotently
+from extractd.api.v1.common import JsonBody, error_responses, json_request_body, replay_response
 from extractd.api.v1.schemas import (
     DeletedResponse,
     TemplateDefinition,
@@ -27,7 +21,7 @@ from extractd.services import templates
 from extractd.services.templates import TemplateView
 from extractd.store.db import transaction
 
-router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
+router = APIRouter(prefix="/api/v1/templates", tags=["v1: templates"])
 
 
 def template_out(view: TemplateView) -> dict[str, Any]:

@@ -11,14 +11,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from extractd.api.deps import Context, CurrentCaller, DbSession
-from extractd.api.v1.common import (
-    IdempotencyKey,
-    JsonBody,
-    error_responses,
-    json_request_body,
-    replay_response,
-    respond_idempotently,
-)
+from extractd.api.idempotency import IdempotencyKey, respond_idempotently
+from extractd.api.v1.common import JsonBody, error_responses, json_request_body, replay_response
 from extractd.api.v1.schemas import (
     DeletedResponse,
     WebhookDefinition,
@@ -34,7 +28,7 @@ from extractd.services import webhooks
 from extractd.store.db import transaction
 from extractd.store.models import WebhookEndpoint, WebhookMessage
 
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/api/v1/webhooks", tags=["v1: webhooks"])
 
 
 def webhook_out(endpoint: WebhookEndpoint, with_secret: bool = False) -> dict[str, Any]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from extractd.store.models import Document, Job
 
 
-def document_blob_key(environment_id: str, document_id: str) -> str:
-    return f"documents/{environment_id}/{document_id}"
+def document_blob_key(environment_id: str, sha256: str) -> str:
+    """Where a document's bytes live: by content, so concurrent uploads of the same bytes write one blob."""
+    return f"documents/{environment_id}/{sha256}"
 
 
 class DocumentsRepository:
@@ -20,6 +22,25 @@ class DocumentsRepository:
         self.session.add(document)
         self.session.flush()
         return document
+
+    def add_or_existing(self, document: Document) -> Document:
+        """The new document, or the one with the same content in its environment (committed meanwhile)."""
+        existing = self.by_content(document.environment_id, document.sha256)
+        if existing is not None:
+            return existing
+        try:
+            with self.session.begin_nested():  # a savepoint: losing the race keeps the transaction
+                self.session.add(document)
+        except IntegrityError:
+            existing = self.by_content(document.environment_id, document.sha256)
+            if existing is None:
+                raise
+            return existing
+        return document
+
+    def by_content(self, environment_id: str, sha256: str) -> Document | None:
+        query = select(Document).where(Document.environment_id == environment_id, Document.sha256 == sha256)
+        return self.session.scalars(query).one_or_none()
 
     def get(self, document_id: str, environment_id: str | None = None) -> Document | None:
         query = select(Document).where(Document.id == document_id)

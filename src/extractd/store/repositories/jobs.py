@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from extractd.domain.job_view import v1_job
+from extractd.domain.job_view import event_data
 from extractd.domain.jobs import JobStatus, sources_of
 from extractd.domain.webhooks import EVENT_OF_STATUS, JOB_UPDATED
 from extractd.store.models import Environment, Job, JobResult, utcnow
@@ -361,14 +361,16 @@ class JobsRepository:
         return changed
 
     def _announce(self, job_id: str, now: datetime, event_type: str | None = None) -> None:
-        """Write the job's event for each subscription that wants it (v1 status shape as ``data``)."""
+        """Write the job's event for each subscription that wants it (its dialect's job shape as ``data``)."""
         job = self.session.scalars(
             select(Job).where(Job.id == job_id).execution_options(populate_existing=True)
         ).one()
         event = event_type or EVENT_OF_STATUS[JobStatus(job.status)]
         endpoints = WebhookEndpointsRepository(self.session).receiving(job.environment_id, event)
         if endpoints:
-            WebhookMessagesRepository(self.session).publish(endpoints, event, v1_job(job, now), now)
+            WebhookMessagesRepository(self.session).publish(
+                endpoints, event, event_data(job, job.dialect, now), now
+            )
 
     def _update(self, where: ColumnElement[bool], **values: Any) -> bool:
         values["updated_at"] = utcnow()

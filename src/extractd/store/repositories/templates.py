@@ -18,6 +18,12 @@ def get_by_name(session: Session, environment_id: str, name: str) -> Template | 
     )
 
 
+def get_by_id(session: Session, environment_id: str, template_id: str) -> Template | None:
+    return session.scalar(
+        select(Template).where(Template.environment_id == environment_id, Template.id == template_id)
+    )
+
+
 def list_for(session: Session, environment_id: str) -> list[Template]:
     query = select(Template).where(Template.environment_id == environment_id).order_by(Template.name)
     return list(session.scalars(query))
