@@ -188,7 +188,7 @@ def jobs_job(job: JobsJobFacts) -> dict[str, Any]:
 
 
 JOBS_DIALECT = "jobs"
-JOBS_PATH = "/api/jobs"
+JOBS_DIALECT_PATH = "/api/jobs"
 
 
 def event_data(job: JobsJobFacts, dialect: str, now: datetime) -> dict[str, Any]:
@@ -198,5 +198,5 @@ def event_data(job: JobsJobFacts, dialect: str, now: datetime) -> dict[str, Any]
         return v1_job(job, now)
     shown = jobs_job(job)
     if JobStatus(job.status) is JobStatus.COMPLETED:
-        shown["resultUrl"] = f"{JOBS_PATH}/{job.id}/extraction"
+        shown["resultUrl"] = f"{JOBS_DIALECT_PATH}/{job.id}/extraction"
     return shown
