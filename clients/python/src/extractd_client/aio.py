@@ -1,0 +1,220 @@
+"""``AsyncClient``: the flows of ``operations`` driven by httpx's async client (mirrors ``client.Client``)."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar, Unpack
+
+import httpx
+
+from extractd_client.operations import FileInput, JobFields, JobOptions, Operations
+from extractd_client.protocol import Flow, Outcome, RetryPolicy, Sleep
+from extractd_client.settings import Connection, build_request, dropped, outcome_of
+from extractd_client.types import ExtractionResult, Filter, Job, JobPage, Review, Template, Webhook
+
+T = TypeVar("T")
+
+
+class AsyncClient:
+    """An asyncio client: ``await AsyncClient(url, api_key).extract("invoice.pdf", template="invoice")``.
+
+    ``url``/``api_key`` default to ``EXTRACTD_URL``/``EXTRACTD_API_KEY``; ``timeout`` is per request.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        poll_interval: float = 1.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.connection = Connection.resolve(url, api_key, timeout)
+        self.ops = Operations(retry or RetryPolicy(), poll_interval)
+        connection = self.connection
+        self._http = http or httpx.AsyncClient(
+            base_url=connection.base_url, headers=connection.headers(), timeout=connection.timeout
+        )
+        self.jobs = Jobs(self)
+        self.templates = Templates(self)
+        self.filters = Filters(self)
+        self.webhooks = Webhooks(self)
+        self.reviews = Reviews(self)
+
+    async def run(self, flow: Flow[T]) -> T:
+        step = next(flow)
+        outcome: Outcome
+        while True:
+            if isinstance(step, Sleep):
+                await asyncio.sleep(step.seconds)
+                outcome = None
+            else:
+                try:
+                    outcome = outcome_of(await self._http.send(build_request(self._http, step)))
+                except httpx.TransportError as exc:
+                    outcome = dropped(exc)
+            try:
+                step = flow.send(outcome)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+
+    async def extract(
+        self,
+        file: FileInput,
+        template: str | None = None,
+        *,
+        filename: str | None = None,
+        timeout: float | None = 600.0,
+        idempotency_key: str | None = None,
+        **options: Unpack[JobFields],
+    ) -> ExtractionResult:
+        """Create a job, wait for it and return its result; ``options`` are ``JobOptions`` fields."""
+        job_options = JobOptions(template=template, **options)
+        return await self.run(self.ops.extract(file, job_options, filename, timeout, idempotency_key))
+
+    async def extract_sync(
+        self,
+        file: FileInput,
+        template: str | None = None,
+        *,
+        filename: str | None = None,
+        **options: Unpack[JobFields],
+    ) -> ExtractionResult:
+        """One ``extractFields`` request (the server waits up to its sync limit; a 408 is retried)."""
+        return await self.run(self.ops.extract_sync(file, JobOptions(template=template, **options), filename))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class _Part:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self._ops = client.ops
+        self.run = client.run
+
+
+class Jobs(_Part):
+    async def create(
+        self,
+        file: FileInput,
+        template: str | None = None,
+        *,
+        filename: str | None = None,
+        idempotency_key: str | None = None,
+        **options: Unpack[JobFields],
+    ) -> Job:
+        job_options = JobOptions(template=template, **options)
+        return await self.run(self._ops.create_job(file, job_options, filename, idempotency_key))
+
+    async def get(self, job_id: str) -> Job:
+        return await self.run(self._ops.get_job(job_id))
+
+    async def result(self, job_id: str) -> ExtractionResult:
+        return await self.run(self._ops.job_result(job_id))
+
+    async def wait(self, job_id: str, timeout: float | None = 600.0) -> Job:
+        return await self.run(self._ops.wait(job_id, timeout))
+
+    async def list(
+        self, status: str | None = None, page: int = 1, limit: int = 10, schema_id: str | None = None
+    ) -> JobPage:
+        return await self.run(self._ops.list_jobs(status, page, limit, schema_id))
+
+    async def cancel(self, job_id: str) -> Job:
+        return await self.run(self._ops.job_action(job_id, "cancel"))
+
+    async def restart(self, job_id: str) -> Job:
+        return await self.run(self._ops.job_action(job_id, "restart"))
+
+
+class Templates(_Part):
+    async def list(self) -> list[Template]:
+        return await self.run(self._ops.list_templates())
+
+    async def get(self, name: str) -> Template:
+        return await self.run(self._ops.template("GET", name))
+
+    async def create(self, definition: Mapping[str, Any]) -> Template:
+        return await self.run(self._ops.template("POST", None, dict(definition)))
+
+    async def update(self, name: str, definition: Mapping[str, Any]) -> Template:
+        return await self.run(self._ops.template("PUT", name, dict(definition)))
+
+    async def delete(self, name: str) -> None:
+        await self.run(self._ops.delete("templates", name))
+
+
+class Filters(_Part):
+    async def list(self) -> list[Filter]:
+        return await self.run(self._ops.list_filters())
+
+    async def get(self, name: str) -> Filter:
+        return await self.run(self._ops.filter("GET", name))
+
+    async def create(self, definition: Mapping[str, Any]) -> Filter:
+        return await self.run(self._ops.filter("POST", None, dict(definition)))
+
+    async def update(self, name: str, definition: Mapping[str, Any]) -> Filter:
+        return await self.run(self._ops.filter("PUT", name, dict(definition)))
+
+    async def delete(self, name: str) -> None:
+        await self.run(self._ops.delete("filters", name))
+
+
+class Webhooks(_Part):
+    async def list(self) -> list[Webhook]:
+        return await self.run(self._ops.list_webhooks())
+
+    async def get(self, webhook_id: str) -> Webhook:
+        return await self.run(self._ops.webhook("GET", webhook_id))
+
+    async def create(
+        self, url: str, events: Iterable[str] = ("*",), description: str = "", enabled: bool = True
+    ) -> Webhook:
+        return await self.run(self._ops.create_webhook(url, events, description, enabled))
+
+    async def update(self, webhook_id: str, **changes: Any) -> Webhook:
+        return await self.run(self._ops.webhook("PATCH", webhook_id, changes))
+
+    async def delete(self, webhook_id: str) -> None:
+        await self.run(self._ops.delete("webhooks", webhook_id))
+
+    async def rotate_secret(self, webhook_id: str) -> Webhook:
+        return await self.run(self._ops.rotate_secret(webhook_id))
+
+    async def ping(self, webhook_id: str) -> dict[str, Any]:
+        return await self.run(self._ops.webhook_call(webhook_id, "ping"))
+
+    async def deliveries(self, webhook_id: str) -> builtins.list[dict[str, Any]]:
+        return await self.run(self._ops.deliveries(webhook_id))
+
+    async def redeliver(self, webhook_id: str, message_id: str) -> dict[str, Any]:
+        return await self.run(self._ops.webhook_call(webhook_id, f"deliveries/{message_id}/redeliver"))
+
+
+class Reviews(_Part):
+    async def queue(self, page: int = 1, limit: int = 10) -> JobPage:
+        """Jobs waiting for review, newest first (the Jobs dialect's job list)."""
+        return await self.run(self._ops.list_jobs("review_required", page, limit))
+
+    async def get(self, job_id: str) -> Review:
+        return await self.run(self._ops.review(job_id))
+
+    async def approve(
+        self, job_id: str, corrections: Mapping[str, Any] | None = None, document: int | None = None
+    ) -> ExtractionResult:
+        return await self.run(self._ops.approve(job_id, corrections, document))
+
+    async def reject(self, job_id: str, reason: str = "") -> Job:
+        return await self.run(self._ops.reject(job_id, reason))

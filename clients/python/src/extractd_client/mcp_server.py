@@ -1,0 +1,135 @@
+"""``extractd-client mcp``: an MCP server (stdio) that lets an assistant use a running extractd.
+
+Tools: list the templates, extract a local file with a template (typed fields, their confidences, the
+fields that need a person's look), read a job, list the review queue, read a review, approve (with
+corrections) or reject it. The server and key come from ``EXTRACTD_URL`` and ``EXTRACTD_API_KEY``.
+Needs the optional dependency: ``pip install 'extractd-client[mcp]'``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+
+from extractd_client import errors
+from extractd_client.aio import AsyncClient
+from extractd_client.types import Document, ExtractionResult, Job
+
+INSTRUCTIONS = (
+    "Tools of an extractd document-extraction server. Extract a local PDF, image or Word file with a "
+    "template (list_templates names them); every field comes with a confidence (0-1), and fields under "
+    "the review threshold are listed in needsReview: show those to the user rather than trusting them."
+)
+
+
+def document_view(document: Document, threshold: float) -> dict[str, Any]:
+    return {
+        "documentName": document.document_name,
+        "template": document.used_template_name,
+        "pages": document.source_pages,
+        "averageConfidence": document.average_confidence,
+        "fields": {
+            name: {"value": value, "confidence": document.field_confidence.get(name)}
+            for name, value in document.content.items()
+        },
+        "needsReview": document.fields_below(threshold),
+    }
+
+
+def result_view(result: ExtractionResult, threshold: float) -> dict[str, Any]:
+    return {
+        "jobId": result.job_id,
+        "status": "completed",
+        "originalName": result.original_name,
+        "pages": result.processed_pages,
+        "documents": [document_view(document, threshold) for document in result.documents],
+    }
+
+
+def job_view(job: Job) -> dict[str, Any]:
+    view: dict[str, Any] = {"jobId": job.id, "status": job.status, "createdAt": job.created_at}
+    if job.error:
+        view["error"] = {"code": job.error.code, "message": job.error.message}
+    if job.flagged_field_count is not None:
+        view["flaggedFieldCount"] = job.flagged_field_count
+    return view
+
+
+def build_server(client: AsyncClient) -> MCPServer:
+    server = MCPServer("extractd", instructions=INSTRUCTIONS)
+
+    @server.tool()
+    async def list_templates() -> dict[str, Any]:
+        """The templates this environment can extract with: name, description and field names."""
+        templates = await client.templates.list()
+        return {
+            "templates": [
+                {
+                    "name": t.name,
+                    "description": t.description,
+                    "builtin": t.builtin,
+                    "fields": [f.get("name") for f in t.fields],
+                }
+                for t in templates
+            ]
+        }
+
+    @server.tool()
+    async def extract_file(
+        path: str, template: str, review_threshold: float = 0.8, document_review: int | None = None
+    ) -> dict[str, Any]:
+        """Extract a local file (PDF, image, DOCX) with a template. Returns each document's fields with
+        their confidences; `needsReview` names fields under `review_threshold` (0-1) or not found. With
+        `document_review` (1-99) the server holds the job for review instead (status review_required)."""
+        file = Path(path).expanduser()
+        try:
+            result = await client.extract(file, template, document_review=document_review)
+        except errors.ReviewRequired as held:
+            review = await client.reviews.get(held.job_id or "")
+            return {
+                "jobId": held.job_id,
+                "status": "review_required",
+                "flagged": [f.raw for f in review.fields],
+            }
+        return result_view(result, review_threshold)
+
+    @server.tool()
+    async def get_job(job_id: str) -> dict[str, Any]:
+        """A job's status (queued, processing, review_required, completed, failed) and error if any."""
+        return job_view(await client.jobs.get(job_id))
+
+    @server.tool()
+    async def get_result(job_id: str, review_threshold: float = 0.8) -> dict[str, Any]:
+        """The fields of a completed job, with confidences and the fields that need review."""
+        return result_view(await client.jobs.result(job_id), review_threshold)
+
+    @server.tool()
+    async def list_review_queue(limit: int = 20) -> dict[str, Any]:
+        """Jobs waiting for a person's review, newest first."""
+        page = await client.reviews.queue(limit=limit)
+        return {"total": page.total, "jobs": [job_view(job) for job in page.jobs]}
+
+    @server.tool()
+    async def get_review(job_id: str) -> dict[str, Any]:
+        """The flagged fields of a job awaiting review: value, confidence, page, text, why flagged."""
+        review = await client.reviews.get(job_id)
+        return {"jobId": job_id, "threshold": review.threshold, "fields": [f.raw for f in review.fields]}
+
+    @server.tool()
+    async def approve_review(job_id: str, corrections: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Approve a job awaiting review, optionally with corrections ({field: value}); returns the result."""
+        return result_view(await client.reviews.approve(job_id, corrections), 0.0)
+
+    @server.tool()
+    async def reject_review(job_id: str, reason: str = "") -> dict[str, Any]:
+        """Reject a job awaiting review: it fails with REVIEW_REJECTED."""
+        return job_view(await client.reviews.reject(job_id, reason))
+
+    return server
+
+
+def serve(url: str | None = None, api_key: str | None = None) -> None:
+    """Run the MCP server on stdio until the assistant closes it."""
+    build_server(AsyncClient(url, api_key)).run("stdio")
