@@ -6,18 +6,18 @@ fresh environment with its own key, so tests never see each other's jobs, templa
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-
 from extractd_client import AsyncClient, Client, RetryPolicy
-from tests.integration.processes import ManagedProcess, start_serve
+from sqlalchemy import create_engine, text
+from tests.integration.processes import ManagedProcess, free_port, settings_for, start_serve
+
+from extractd.services.keys import create_key
+from extractd.store.db import create_db_engine, make_session_factory, transaction
 
 # Retries in tests: quick, so a test of a transient fault stays fast.
 FAST_RETRY = RetryPolicy(max_retries=6, backoff_s=0.2, max_backoff_s=2.0)
@@ -34,14 +34,13 @@ class Server:
         return self.process.base_url
 
     def new_key(self) -> str:
-        """An API key of a new environment (``extractd keys create``, as a user would)."""
-        environment = f"client-{uuid.uuid4().hex[:10]}"
-        command = [
-            sys.executable, "-c", "from extractd.cli import main; main()",
-            "keys", "create", "--environment", environment, "--data-dir", str(self.data_dir),
-        ]  # fmt: skip
-        output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=60).stdout
-        return output.strip().splitlines()[-1]
+        """An API key of a new environment, made the way `extractd keys create` makes it."""
+        engine = create_db_engine(settings_for(self.data_dir))
+        try:
+            with transaction(make_session_factory(engine)) as session:
+                return create_key(session, f"client-{uuid.uuid4().hex[:10]}").secret
+        finally:
+            engine.dispose()
 
     def count_jobs(self, where: str = "1=1") -> int:
         engine = create_engine(f"sqlite:///{self.data_dir / 'extractd.db'}")
@@ -83,3 +82,8 @@ def client(server: Server, api_key: str) -> Iterator[Client]:
 @pytest.fixture()
 def async_client(server: Server, api_key: str) -> AsyncClient:
     return AsyncClient(server.url, api_key, retry=FAST_RETRY)
+
+
+@pytest.fixture()
+def unused_port() -> int:
+    return free_port()

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Server
-
 from extractd_client import AsyncClient, Client, ExtractionResult, WaitTimeout
 from tests.conftest import INVOICE_LINES, text_pdf
+
+from conftest import Server
 
 EXAMPLE_INVOICE = Path(__file__).resolve().parents[2] / "examples" / "invoice.pdf"
 
@@ -46,11 +46,15 @@ def test_extract_sync_answers_inline(client: Client, invoice_pdf: bytes) -> None
 
 
 def test_the_async_client_extracts_in_parallel(server: Server, api_key: str) -> None:
-    files = [text_pdf([[*INVOICE_LINES[:4], f"Invoice number: PAR-{n:03d}", *INVOICE_LINES[5:]]]) for n in range(4)]
+    files = [
+        text_pdf([[*INVOICE_LINES[:4], f"Invoice number: PAR-{n:03d}", *INVOICE_LINES[5:]]]) for n in range(4)
+    ]
 
     async def run() -> list[ExtractionResult]:
         async with AsyncClient(server.url, api_key) as client:
-            return await asyncio.gather(*(client.extract(pdf, "invoice", filename=f"{n}.pdf") for n, pdf in enumerate(files)))
+            return await asyncio.gather(
+                *(client.extract(pdf, "invoice", filename=f"{n}.pdf") for n, pdf in enumerate(files))
+            )
 
     results = asyncio.run(run())
 

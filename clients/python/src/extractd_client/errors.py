@@ -248,6 +248,24 @@ class DocumentNotFound(NotFound):
     code = "DOCUMENT_NOT_FOUND"
 
 
+class EnvironmentNotFound(NotFound):
+    """No such environment."""
+
+    code = "ENVIRONMENT_NOT_FOUND"
+
+
+class ApiKeyNotFound(NotFound):
+    """No such API key."""
+
+    code = "API_KEY_NOT_FOUND"
+
+
+class PageImageUnavailable(NotFound):
+    """This page has no image to show."""
+
+    code = "PAGE_IMAGE_UNAVAILABLE"
+
+
 class SyncTimeout(ExtractdError):
     """The synchronous extraction took too long; the job goes on (``job_id``)."""
 
@@ -316,6 +334,18 @@ class NotAwaitingReview(Conflict):
     """The job is not awaiting review."""
 
     code = "NOT_AWAITING_REVIEW"
+
+
+class Cancelled(Conflict):
+    """The job was cancelled."""
+
+    code = "CANCELLED"
+
+
+class ReviewRejected(Conflict):
+    """A reviewer rejected the result."""
+
+    code = "REVIEW_REJECTED"
 
 
 class ResultExpired(Gone):
@@ -406,6 +436,12 @@ class TransientError(ServiceUnavailable):
     """A temporary fault on the server (storage, database)."""
 
     code = "TRANSIENT_ERROR"
+
+
+class WorkerLost(ServiceUnavailable):
+    """The job's worker stopped responding too many times."""
+
+    code = "WORKER_LOST"
 
 
 _BY_STATUS: dict[int, type[ExtractdError]] = {
