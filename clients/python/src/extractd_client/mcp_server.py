@@ -8,10 +8,13 @@ Needs the optional dependency: ``pip install 'extractd-client[mcp]'``.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
 from extractd_client import errors
 from extractd_client.aio import AsyncClient
@@ -57,10 +60,30 @@ def job_view(job: Job) -> dict[str, Any]:
     return view
 
 
+P = ParamSpec("P")
+
+
+def reported(tool: Callable[P, Awaitable[dict[str, Any]]]) -> Callable[P, Awaitable[dict[str, Any]]]:
+    """The server's error (code and message) reaches the assistant, which can act on it; the SDK would
+    otherwise hide any exception behind a generic "Error executing tool"."""
+
+    @functools.wraps(tool)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:
+        try:
+            return await tool(*args, **kwargs)
+        except errors.ExtractdError as error:
+            raise ToolError(str(error)) from error
+        except OSError as error:  # the local file to extract
+            raise ToolError(f"{error.filename}: {error.strerror}") from error
+
+    return run
+
+
 def build_server(client: AsyncClient) -> MCPServer:
     server = MCPServer("extractd", instructions=INSTRUCTIONS)
 
     @server.tool()
+    @reported
     async def list_templates() -> dict[str, Any]:
         """The templates this environment can extract with: name, description and field names."""
         templates = await client.templates.list()
@@ -77,6 +100,7 @@ def build_server(client: AsyncClient) -> MCPServer:
         }
 
     @server.tool()
+    @reported
     async def extract_file(
         path: str, template: str, review_threshold: float = 0.8, document_review: int | None = None
     ) -> dict[str, Any]:
@@ -96,33 +120,39 @@ def build_server(client: AsyncClient) -> MCPServer:
         return result_view(result, review_threshold)
 
     @server.tool()
+    @reported
     async def get_job(job_id: str) -> dict[str, Any]:
         """A job's status (queued, processing, review_required, completed, failed) and error if any."""
         return job_view(await client.jobs.get(job_id))
 
     @server.tool()
+    @reported
     async def get_result(job_id: str, review_threshold: float = 0.8) -> dict[str, Any]:
         """The fields of a completed job, with confidences and the fields that need review."""
         return result_view(await client.jobs.result(job_id), review_threshold)
 
     @server.tool()
+    @reported
     async def list_review_queue(limit: int = 20) -> dict[str, Any]:
         """Jobs waiting for a person's review, newest first."""
         page = await client.reviews.queue(limit=limit)
         return {"total": page.total, "jobs": [job_view(job) for job in page.jobs]}
 
     @server.tool()
+    @reported
     async def get_review(job_id: str) -> dict[str, Any]:
         """The flagged fields of a job awaiting review: value, confidence, page, text, why flagged."""
         review = await client.reviews.get(job_id)
         return {"jobId": job_id, "threshold": review.threshold, "fields": [f.raw for f in review.fields]}
 
     @server.tool()
+    @reported
     async def approve_review(job_id: str, corrections: dict[str, Any] | None = None) -> dict[str, Any]:
         """Approve a job awaiting review, optionally with corrections ({field: value}); returns the result."""
         return result_view(await client.reviews.approve(job_id, corrections), 0.0)
 
     @server.tool()
+    @reported
     async def reject_review(job_id: str, reason: str = "") -> dict[str, Any]:
         """Reject a job awaiting review: it fails with REVIEW_REJECTED."""
         return job_view(await client.reviews.reject(job_id, reason))
