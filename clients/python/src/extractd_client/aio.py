@@ -1,20 +1,31 @@
-"""``AsyncClient``: the flows of ``operations`` driven by httpx's async client (mirrors ``client.Client``)."""
+"""``AsyncClient``: the flows of ``operations`` driven by httpx's async client; it mirrors
+``client.Client`` method for method, each one line handing a flow to ``run``."""
 
 from __future__ import annotations
 
 import asyncio
 import builtins
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar, Unpack
+from typing import Any, Generic, TypeVar, Unpack
 
 import httpx
 
-from extractd_client.operations import FileInput, JobFields, JobOptions, Operations
+from extractd_client.operations import (
+    FILTERS,
+    TEMPLATES,
+    WEBHOOKS,
+    FileInput,
+    JobFields,
+    JobOptions,
+    Kind,
+    Operations,
+)
 from extractd_client.protocol import Flow, Outcome, RetryPolicy, Sleep
 from extractd_client.settings import Connection, build_request, dropped, outcome_of
 from extractd_client.types import ExtractionResult, Filter, Job, JobPage, Review, Template, Webhook
 
 T = TypeVar("T")
+D = TypeVar("D")
 
 
 class AsyncClient:
@@ -40,8 +51,8 @@ class AsyncClient:
             base_url=connection.base_url, headers=connection.headers(), timeout=connection.timeout
         )
         self.jobs = Jobs(self)
-        self.templates = Templates(self)
-        self.filters = Filters(self)
+        self.templates: Definitions[Template] = Definitions(self, TEMPLATES)
+        self.filters: Definitions[Filter] = Definitions(self, FILTERS)
         self.webhooks = Webhooks(self)
         self.reviews = Reviews(self)
 
@@ -138,46 +149,35 @@ class Jobs(_Part):
         return await self.run(self._ops.job_action(job_id, "restart"))
 
 
-class Templates(_Part):
-    async def list(self) -> list[Template]:
-        return await self.run(self._ops.list_templates())
+class Definitions(_Part, Generic[D]):
+    """Templates and filters: JSON definitions kept under a name (built-in templates are read-only)."""
 
-    async def get(self, name: str) -> Template:
-        return await self.run(self._ops.template("GET", name))
+    def __init__(self, client: AsyncClient, kind: Kind[D]) -> None:
+        super().__init__(client)
+        self._kind = kind
 
-    async def create(self, definition: Mapping[str, Any]) -> Template:
-        return await self.run(self._ops.template("POST", None, dict(definition)))
+    async def list(self) -> builtins.list[D]:
+        return await self.run(self._ops.list_of(self._kind))
 
-    async def update(self, name: str, definition: Mapping[str, Any]) -> Template:
-        return await self.run(self._ops.template("PUT", name, dict(definition)))
+    async def get(self, name: str) -> D:
+        return await self.run(self._ops.one(self._kind, "GET", name))
 
-    async def delete(self, name: str) -> None:
-        await self.run(self._ops.delete("templates", name))
+    async def create(self, definition: Mapping[str, Any]) -> D:
+        return await self.run(self._ops.one(self._kind, "POST", None, dict(definition)))
 
-
-class Filters(_Part):
-    async def list(self) -> list[Filter]:
-        return await self.run(self._ops.list_filters())
-
-    async def get(self, name: str) -> Filter:
-        return await self.run(self._ops.filter("GET", name))
-
-    async def create(self, definition: Mapping[str, Any]) -> Filter:
-        return await self.run(self._ops.filter("POST", None, dict(definition)))
-
-    async def update(self, name: str, definition: Mapping[str, Any]) -> Filter:
-        return await self.run(self._ops.filter("PUT", name, dict(definition)))
+    async def update(self, name: str, definition: Mapping[str, Any]) -> D:
+        return await self.run(self._ops.one(self._kind, "PUT", name, dict(definition)))
 
     async def delete(self, name: str) -> None:
-        await self.run(self._ops.delete("filters", name))
+        await self.run(self._ops.delete(self._kind, name))
 
 
 class Webhooks(_Part):
     async def list(self) -> list[Webhook]:
-        return await self.run(self._ops.list_webhooks())
+        return await self.run(self._ops.list_of(WEBHOOKS))
 
     async def get(self, webhook_id: str) -> Webhook:
-        return await self.run(self._ops.webhook("GET", webhook_id))
+        return await self.run(self._ops.one(WEBHOOKS, "GET", webhook_id))
 
     async def create(
         self, url: str, events: Iterable[str] = ("*",), description: str = "", enabled: bool = True
@@ -185,10 +185,10 @@ class Webhooks(_Part):
         return await self.run(self._ops.create_webhook(url, events, description, enabled))
 
     async def update(self, webhook_id: str, **changes: Any) -> Webhook:
-        return await self.run(self._ops.webhook("PATCH", webhook_id, changes))
+        return await self.run(self._ops.one(WEBHOOKS, "PATCH", webhook_id, changes))
 
     async def delete(self, webhook_id: str) -> None:
-        await self.run(self._ops.delete("webhooks", webhook_id))
+        await self.run(self._ops.delete(WEBHOOKS, webhook_id))
 
     async def rotate_secret(self, webhook_id: str) -> Webhook:
         return await self.run(self._ops.rotate_secret(webhook_id))

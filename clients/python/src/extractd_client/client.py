@@ -8,16 +8,26 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar, Unpack
+from typing import Any, Generic, TypeVar, Unpack
 
 import httpx
 
-from extractd_client.operations import FileInput, JobFields, JobOptions, Operations
+from extractd_client.operations import (
+    FILTERS,
+    TEMPLATES,
+    WEBHOOKS,
+    FileInput,
+    JobFields,
+    JobOptions,
+    Kind,
+    Operations,
+)
 from extractd_client.protocol import Flow, Outcome, RetryPolicy, Sleep
 from extractd_client.settings import Connection, build_request, dropped, outcome_of
 from extractd_client.types import ExtractionResult, Filter, Job, JobPage, Review, Template, Webhook
 
 T = TypeVar("T")
+D = TypeVar("D")
 
 
 class Client:
@@ -43,8 +53,8 @@ class Client:
             base_url=connection.base_url, headers=connection.headers(), timeout=connection.timeout
         )
         self.jobs = Jobs(self)
-        self.templates = Templates(self)
-        self.filters = Filters(self)
+        self.templates: Definitions[Template] = Definitions(self, TEMPLATES)
+        self.filters: Definitions[Filter] = Definitions(self, FILTERS)
         self.webhooks = Webhooks(self)
         self.reviews = Reviews(self)
 
@@ -141,46 +151,35 @@ class Jobs(_Part):
         return self.run(self._ops.job_action(job_id, "restart"))
 
 
-class Templates(_Part):
-    def list(self) -> list[Template]:
-        return self.run(self._ops.list_templates())
+class Definitions(_Part, Generic[D]):
+    """Templates and filters: JSON definitions kept under a name (built-in templates are read-only)."""
 
-    def get(self, name: str) -> Template:
-        return self.run(self._ops.template("GET", name))
+    def __init__(self, client: Client, kind: Kind[D]) -> None:
+        super().__init__(client)
+        self._kind = kind
 
-    def create(self, definition: Mapping[str, Any]) -> Template:
-        return self.run(self._ops.template("POST", None, dict(definition)))
+    def list(self) -> builtins.list[D]:
+        return self.run(self._ops.list_of(self._kind))
 
-    def update(self, name: str, definition: Mapping[str, Any]) -> Template:
-        return self.run(self._ops.template("PUT", name, dict(definition)))
+    def get(self, name: str) -> D:
+        return self.run(self._ops.one(self._kind, "GET", name))
 
-    def delete(self, name: str) -> None:
-        self.run(self._ops.delete("templates", name))
+    def create(self, definition: Mapping[str, Any]) -> D:
+        return self.run(self._ops.one(self._kind, "POST", None, dict(definition)))
 
-
-class Filters(_Part):
-    def list(self) -> list[Filter]:
-        return self.run(self._ops.list_filters())
-
-    def get(self, name: str) -> Filter:
-        return self.run(self._ops.filter("GET", name))
-
-    def create(self, definition: Mapping[str, Any]) -> Filter:
-        return self.run(self._ops.filter("POST", None, dict(definition)))
-
-    def update(self, name: str, definition: Mapping[str, Any]) -> Filter:
-        return self.run(self._ops.filter("PUT", name, dict(definition)))
+    def update(self, name: str, definition: Mapping[str, Any]) -> D:
+        return self.run(self._ops.one(self._kind, "PUT", name, dict(definition)))
 
     def delete(self, name: str) -> None:
-        self.run(self._ops.delete("filters", name))
+        self.run(self._ops.delete(self._kind, name))
 
 
 class Webhooks(_Part):
     def list(self) -> list[Webhook]:
-        return self.run(self._ops.list_webhooks())
+        return self.run(self._ops.list_of(WEBHOOKS))
 
     def get(self, webhook_id: str) -> Webhook:
-        return self.run(self._ops.webhook("GET", webhook_id))
+        return self.run(self._ops.one(WEBHOOKS, "GET", webhook_id))
 
     def create(
         self, url: str, events: Iterable[str] = ("*",), description: str = "", enabled: bool = True
@@ -188,10 +187,10 @@ class Webhooks(_Part):
         return self.run(self._ops.create_webhook(url, events, description, enabled))
 
     def update(self, webhook_id: str, **changes: Any) -> Webhook:
-        return self.run(self._ops.webhook("PATCH", webhook_id, changes))
+        return self.run(self._ops.one(WEBHOOKS, "PATCH", webhook_id, changes))
 
     def delete(self, webhook_id: str) -> None:
-        self.run(self._ops.delete("webhooks", webhook_id))
+        self.run(self._ops.delete(WEBHOOKS, webhook_id))
 
     def rotate_secret(self, webhook_id: str) -> Webhook:
         return self.run(self._ops.rotate_secret(webhook_id))

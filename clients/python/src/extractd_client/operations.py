@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypedDict
+from typing import IO, Any, Generic, TypedDict, TypeVar
 from urllib.parse import quote
 
 from extractd_client import errors
@@ -19,9 +19,24 @@ from extractd_client.protocol import Call, Flow, RetryPolicy, poll, send, send_j
 from extractd_client.types import ExtractionResult, Filter, Job, JobPage, Review, Template, Webhook
 
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
+D = TypeVar("D")
 
 V1 = "/api/v1"
 JOBS = f"{V1}/extraction-jobs"
+
+
+@dataclass(frozen=True)
+class Kind(Generic[D]):
+    """A resource under /api/v1: its path, the key of one in an answer, and how one reads."""
+
+    path: str
+    one: str
+    parse: Callable[[dict[str, Any]], D]
+
+
+TEMPLATES = Kind("templates", "template", Template.from_json)
+FILTERS = Kind("filters", "filter", Filter.from_json)
+WEBHOOKS = Kind("webhooks", "webhook", Webhook.from_json)
 
 
 def _segment(value: str) -> str:
@@ -197,48 +212,31 @@ class Operations:
         body = yield from send_json(Call("POST", f"/api/jobs/{_segment(job_id)}/{action}"), self.policy)
         return Job.from_json(body.get("job", body))
 
-    # --- templates and filters (the same shape: a name, a JSON definition) ------------------------
-    def _named(
-        self, kind: str, method: str, name: str | None = None, body: Any = None
+    # --- templates, filters, webhooks: named resources with one JSON shape each ------------------
+    def _resource(
+        self, kind: Kind[Any], method: str, key: str | None = None, body: Any = None
     ) -> Flow[dict[str, Any]]:
-        path = f"{V1}/{kind}" + (f"/{_segment(name)}" if name is not None else "")
+        path = f"{V1}/{kind.path}" + (f"/{_segment(key)}" if key is not None else "")
         headers = {"Idempotency-Key": new_idempotency_key()} if method == "POST" else {}
         call = Call(method, path, json=body, headers=headers, replayable=method in ("GET", "POST", "PUT"))
         return (yield from send_json(call, self.policy))
 
-    def list_templates(self) -> Flow[list[Template]]:
-        body = yield from self._named("templates", "GET")
-        return [Template.from_json(item) for item in body["templates"]]
+    def list_of(self, kind: Kind[D]) -> Flow[list[D]]:
+        body = yield from self._resource(kind, "GET")
+        return [kind.parse(item) for item in body[kind.path]]
 
-    def template(self, method: str, name: str | None = None, definition: Any = None) -> Flow[Template]:
-        body = yield from self._named("templates", method, name, definition)
-        return Template.from_json(body["template"])
+    def one(self, kind: Kind[D], method: str, key: str | None = None, body: Any = None) -> Flow[D]:
+        answer = yield from self._resource(kind, method, key, body)
+        return kind.parse(answer[kind.one])
 
-    def list_filters(self) -> Flow[list[Filter]]:
-        body = yield from self._named("filters", "GET")
-        return [Filter.from_json(item) for item in body["filters"]]
-
-    def filter(self, method: str, name: str | None = None, definition: Any = None) -> Flow[Filter]:
-        body = yield from self._named("filters", method, name, definition)
-        return Filter.from_json(body["filter"])
-
-    def delete(self, kind: str, name: str) -> Flow[None]:
-        yield from self._named(kind, "DELETE", name)
-
-    # --- webhooks ----------------------------------------------------------------------------------
-    def list_webhooks(self) -> Flow[list[Webhook]]:
-        body = yield from self._named("webhooks", "GET")
-        return [Webhook.from_json(item) for item in body["webhooks"]]
-
-    def webhook(self, method: str, webhook_id: str | None = None, body: Any = None) -> Flow[Webhook]:
-        answer = yield from self._named("webhooks", method, webhook_id, body)
-        return Webhook.from_json(answer["webhook"])
+    def delete(self, kind: Kind[Any], key: str) -> Flow[None]:
+        yield from self._resource(kind, "DELETE", key)
 
     def create_webhook(
         self, url: str, events: Iterable[str], description: str, enabled: bool
     ) -> Flow[Webhook]:
         body = {"url": url, "events": list(events), "description": description, "enabled": enabled}
-        return (yield from self.webhook("POST", None, body))
+        return (yield from self.one(WEBHOOKS, "POST", None, body))
 
     def webhook_call(self, webhook_id: str, tail: str, method: str = "POST") -> Flow[dict[str, Any]]:
         """ping and deliveries/{id}/redeliver: the message sent."""
@@ -280,4 +278,14 @@ class Operations:
         return Job.from_json(body["job"])
 
 
-__all__ = ["FileInput", "JobFields", "JobOptions", "Operations", "send"]
+__all__ = [
+    "FILTERS",
+    "TEMPLATES",
+    "WEBHOOKS",
+    "FileInput",
+    "JobFields",
+    "JobOptions",
+    "Kind",
+    "Operations",
+    "send",
+]

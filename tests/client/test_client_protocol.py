@@ -1,0 +1,68 @@
+"""The retry rules of the client's sans-IO core, step by step (no server: the core does no I/O)."""
+
+from __future__ import annotations
+
+import pytest
+from extractd_client import errors
+from extractd_client.protocol import Call, Dropped, Reply, RetryPolicy, Sleep, send
+
+KEYED = Call("POST", "/api/v1/extraction-jobs", headers={"Idempotency-Key": "k-1"}, replayable=True)
+PLAIN = Call("POST", "/api/v1/extraction-jobs/x/review")
+OK = Reply(202, {}, b'{"success": true}')
+POLICY = RetryPolicy(max_retries=3, backoff_s=1.0, max_backoff_s=4.0)
+
+
+def test_retry_after_wins_and_every_retry_sends_the_same_request() -> None:
+    flow = send(KEYED, POLICY)
+    assert next(flow) is KEYED
+    pause = flow.send(Reply(503, {"retry-after": "2"}, b'{"error": {"code": "TRANSIENT_ERROR"}}'))
+    assert isinstance(pause, Sleep) and 2.0 <= pause.seconds <= 2.2  # the server's word, a little jitter
+    assert flow.send(None) is KEYED  # same Idempotency-Key
+    pause = flow.send(Dropped(ConnectionResetError(), before_sending=False))
+    assert isinstance(pause, Sleep) and 0 <= pause.seconds <= 2.0  # backoff: attempt 1 of base 1 s
+    assert flow.send(None) is KEYED
+    with pytest.raises(StopIteration) as done:
+        flow.send(OK)
+    assert done.value.value is OK
+
+
+def test_backoff_is_jittered_and_capped() -> None:
+    delays = {round(POLICY.backoff(attempt), 6) for attempt in range(10) for _ in range(5)}
+    assert len(delays) > 10 and max(delays) <= 4.0 and min(delays) >= 0
+
+
+def test_a_request_that_may_have_arrived_is_not_resent_without_a_key() -> None:
+    flow = send(PLAIN, POLICY)
+    next(flow)
+    with pytest.raises(errors.ConnectionFailed):
+        flow.send(Dropped(ConnectionResetError(), before_sending=False))
+
+
+def test_a_request_that_never_left_is_resent_even_without_a_key() -> None:
+    flow = send(PLAIN, POLICY)
+    next(flow)
+    assert isinstance(flow.send(Dropped(ConnectionRefusedError(), before_sending=True)), Sleep)
+
+
+def test_other_errors_are_raised_at_once_and_retries_end() -> None:
+    flow = send(KEYED, POLICY)
+    next(flow)
+    with pytest.raises(errors.TemplateNotFound):
+        flow.send(
+            Reply(404, {}, b'{"success": false, "error": {"code": "TEMPLATE_NOT_FOUND", "message": "no"}}')
+        )
+    flow = send(KEYED, RetryPolicy(max_retries=1, backoff_s=0))
+    next(flow)
+    flow.send(Reply(429, {}, b"{}"))
+    flow.send(None)
+    with pytest.raises(errors.RateLimited):
+        flow.send(Reply(429, {"retry-after": "1"}, b"{}"))
+
+
+def test_the_jobs_dialect_error_body_maps_too() -> None:
+    flow = send(KEYED, POLICY)
+    next(flow)
+    body = b'{"statusCode": 409, "error": "Conflict", "message": "not now", "code": "INVALID_STATE"}'
+    with pytest.raises(errors.InvalidState) as raised:
+        flow.send(Reply(409, {}, body))
+    assert (raised.value.code, raised.value.status, raised.value.message) == ("INVALID_STATE", 409, "not now")
