@@ -45,7 +45,7 @@ def test_the_mcp_server_lists_its_tools_and_extracts_a_pdf(server: Server, api_k
         ],
     )
 
-    assert {"list_templates", "extract_file", "get_job", "list_review_queue", "approve_review"} <= set(tools)
+    assert {"list_templates", "extract_file", "get_job", "get_review", "approve_review"} <= set(tools)
     assert not templates.is_error
     assert {"invoice", "receipt"} <= {t["name"] for t in templates.structured_content["templates"]}
 

@@ -24,7 +24,7 @@ from extractd_client.operations import (
 )
 from extractd_client.protocol import Flow, Outcome, RetryPolicy, Sleep
 from extractd_client.settings import Connection, build_request, dropped, outcome_of
-from extractd_client.types import ExtractionResult, Filter, Job, JobPage, Review, Template, Webhook
+from extractd_client.types import ExtractionResult, Filter, Job, Review, Template, Webhook
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -139,17 +139,6 @@ class Jobs(_Part):
     def wait(self, job_id: str, timeout: float | None = 600.0) -> Job:
         return self.run(self._ops.wait(job_id, timeout))
 
-    def list(
-        self, status: str | None = None, page: int = 1, limit: int = 10, schema_id: str | None = None
-    ) -> JobPage:
-        return self.run(self._ops.list_jobs(status, page, limit, schema_id))
-
-    def cancel(self, job_id: str) -> Job:
-        return self.run(self._ops.job_action(job_id, "cancel"))
-
-    def restart(self, job_id: str) -> Job:
-        return self.run(self._ops.job_action(job_id, "restart"))
-
 
 class Definitions(_Part, Generic[D]):
     """Templates and filters: JSON definitions kept under a name (built-in templates are read-only)."""
@@ -206,10 +195,6 @@ class Webhooks(_Part):
 
 
 class Reviews(_Part):
-    def queue(self, page: int = 1, limit: int = 10) -> JobPage:
-        """Jobs waiting for review, newest first (the Jobs dialect's job list)."""
-        return self.run(self._ops.list_jobs("review_required", page, limit))
-
     def get(self, job_id: str) -> Review:
         return self.run(self._ops.review(job_id))
 

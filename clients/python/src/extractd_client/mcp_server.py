@@ -1,7 +1,7 @@
 """``extractd-client mcp``: an MCP server (stdio) that lets an assistant use a running extractd.
 
 Tools: list the templates, extract a local file with a template (typed fields, their confidences, the
-fields that need a person's look), read a job, list the review queue, read a review, approve (with
+fields that need a person's look), read a job or its result, read a review, approve (with
 corrections) or reject it. The server and key come from ``EXTRACTD_URL`` and ``EXTRACTD_API_KEY``.
 Needs the optional dependency: ``pip install 'extractd-client[mcp]'``.
 """
@@ -130,13 +130,6 @@ def build_server(client: AsyncClient) -> MCPServer:
     async def get_result(job_id: str, review_threshold: float = 0.8) -> dict[str, Any]:
         """The fields of a completed job, with confidences and the fields that need review."""
         return result_view(await client.jobs.result(job_id), review_threshold)
-
-    @server.tool()
-    @reported
-    async def list_review_queue(limit: int = 20) -> dict[str, Any]:
-        """Jobs waiting for a person's review, newest first."""
-        page = await client.reviews.queue(limit=limit)
-        return {"total": page.total, "jobs": [job_view(job) for job in page.jobs]}
 
     @server.tool()
     @reported

@@ -1,7 +1,6 @@
 """Every operation of the client as a flow (see ``protocol``): which request, how its answer reads.
 
-Jobs, templates, filters, webhooks and review go through the v1 API (``/api/v1/…``); listing, cancelling
-and restarting jobs exist only in the Jobs dialect (``/api/jobs…``), which accepts the same key.
+Everything goes through the v1 API (``/api/v1/…``).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from urllib.parse import quote
 
 from extractd_client import errors
 from extractd_client.protocol import Call, Flow, RetryPolicy, poll, send, send_json
-from extractd_client.types import ExtractionResult, Filter, Job, JobPage, Review, Template, Webhook
+from extractd_client.types import ExtractionResult, Filter, Job, Review, Template, Webhook
 
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 D = TypeVar("D")
@@ -190,27 +189,6 @@ class Operations:
         call = self._upload(f"{V1}/extractFields", source, filename, options, idempotency_key, True)
         body = yield from send_json(call, self.policy)
         return ExtractionResult.from_json(body["data"])
-
-    def list_jobs(
-        self, status: str | None = None, page: int = 1, limit: int = 10, schema_id: str | None = None
-    ) -> Flow[JobPage]:
-        params: dict[str, str | int] = {"page": page, "limit": limit}
-        if status:
-            params["status"] = status.upper()
-        if schema_id:
-            params["schemaId"] = schema_id
-        body = yield from send_json(Call("GET", "/api/jobs", params=params, replayable=True), self.policy)
-        return JobPage(
-            jobs=[Job.from_json(item) for item in body.get("data") or []],
-            total=int(body.get("total") or 0),
-            page=int(body.get("page") or page),
-            limit=int(body.get("limit") or limit),
-        )
-
-    def job_action(self, job_id: str, action: str) -> Flow[Job]:
-        """cancel or restart (the Jobs dialect's; not replayable: a second one would answer 409)."""
-        body = yield from send_json(Call("POST", f"/api/jobs/{_segment(job_id)}/{action}"), self.policy)
-        return Job.from_json(body.get("job", body))
 
     # --- templates, filters, webhooks: named resources with one JSON shape each ------------------
     def _resource(

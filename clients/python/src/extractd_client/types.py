@@ -246,16 +246,6 @@ class Review:
 
 
 @dataclass(frozen=True)
-class JobPage:
-    """One page of a job list, newest first."""
-
-    jobs: list[Job]
-    total: int
-    page: int
-    limit: int
-
-
-@dataclass(frozen=True)
 class WebhookEvent:
     """A verified webhook delivery: ``data`` is the job as its dialect's status endpoint shows it."""
 
