@@ -1,12 +1,15 @@
 """Speed benchmark: pages per second through the whole engine, and peak memory per process.
 
     python bench/speed.py [--corpus ../shared/corpus] [--runs 3] [--text-pages 60] [--ocr-pages 6]
+        [--pickup-jobs 9] [--redis-url redis://127.0.0.1:6379/0] [--only-pickup]
 
 Measures, each as the median of `--runs` runs:
 - text PDFs: `extract()` with the built-in invoice template, e-invoice reading off (so the visual
   pipeline is timed), on one core and on all cores (one worker process per core);
 - the PDF loader alone (sniff + text layer + layout), on one core, to separate loading from fields;
 - OCR pages: A4 pages rendered to PNG at 200 dpi (like scans), through `extract()`, one core / all cores.
+- job pickup: create → started and create → completed of a 1-page text PDF through `extractd serve`
+  (SQLite queue; also the Redis queue with `--redis-url`), after 1.5 s of idle and back to back.
 Every worker process is pinned to its own core (`sched_setaffinity`), so "one core" really is one core
 even for onnxruntime's thread pool, and reports its peak RSS (`getrusage`), of which the largest is shown.
 Workers warm up (imports, OCR models) before the clock starts.
@@ -156,13 +159,88 @@ def measure(inputs: list[bytes], mode: str, workers: int, runs: int) -> tuple[fl
     return statistics.median(rates), statistics.median(cpu_rates), peak
 
 
+# --- job pickup through the service -----------------------------------------------------------------
+def job_pickup(queue: str, redis_url: str | None, jobs: int, idle_s: float) -> None:
+    """Create → started and create → completed of a 1-page text PDF through `extractd serve` (one worker
+    process), from the times the database records: after `idle_s` of idle, and back to back (hot)."""
+    import tempfile
+
+    from sqlalchemy import select
+    from tests.integration.processes import start_serve, wait_until
+
+    from extractd.config import Settings
+    from extractd.store.db import create_db_engine, make_session_factory
+    from extractd.store.models import Job
+
+    env: dict[str, Any] = {"einvoice": "false", "poll_rate": 1000}
+    if redis_url:
+        env["redis_url"] = redis_url
+    content = _generated_pdf(0)
+    with tempfile.TemporaryDirectory(prefix="extractd-pickup-") as tmp:
+        api = start_serve(Path(tmp) / "data", Path(tmp) / "logs", workers=1, env=env)
+        engine = create_db_engine(Settings(data_dir=Path(tmp) / "data", **env))
+        sessions = make_session_factory(engine)
+        headers = {"Authorization": f"api-key {api.extra['api_key']}"}
+
+        def one_job(client: Any) -> tuple[float, float]:
+            answer = client.post(
+                "/api/v1/extraction-jobs",
+                files={"file": ("doc.pdf", content)},
+                data={"templateName": "invoice"},
+            )
+            answer.raise_for_status()
+            job_id = answer.json()["job"]["id"]
+
+            def done() -> Any:
+                with sessions() as session:
+                    return session.execute(
+                        select(Job.created_at, Job.started_at, Job.completed_at).where(
+                            Job.id == job_id, Job.status == "completed"
+                        )
+                    ).one_or_none()
+
+            created, started, completed = wait_until(done, 60, "the job", interval=0.002)
+            return (started - created).total_seconds() * 1000, (completed - created).total_seconds() * 1000
+
+        try:
+            import httpx
+
+            with httpx.Client(base_url=str(api.base_url), headers=headers, timeout=60) as client:
+                one_job(client)  # warm-up: imports in the job process
+                for pause in (idle_s, 0.0):
+                    figures = []
+                    for _ in range(jobs):
+                        time.sleep(pause)
+                        figures.append(one_job(client))
+                    pickup = statistics.median(f[0] for f in figures)
+                    total = statistics.median(f[1] for f in figures)
+                    worst = max(f[0] for f in figures)
+                    after = f"after {idle_s:g} s idle" if pause else "back to back"
+                    print(
+                        f"job pickup, {queue:6s} queue, {after:16s}: create → started {pickup:6.1f} ms "
+                        f"(max {worst:6.1f}), create → completed {total:6.1f} ms (medians of {jobs} jobs)"
+                    )
+                    sys.stdout.flush()
+        finally:
+            engine.dispose()
+            api.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--text-pages", type=int, default=60)
     parser.add_argument("--ocr-pages", type=int, default=6)
+    parser.add_argument("--pickup-jobs", type=int, default=9, help="jobs per job-pickup figure")
+    parser.add_argument("--redis-url", help="also measure job pickup with the Redis queue")
+    parser.add_argument("--only-pickup", action="store_true", help="only the job-pickup section")
     args = parser.parse_args()
+    job_pickup("SQLite", None, args.pickup_jobs, idle_s=1.5)
+    if args.redis_url:
+        job_pickup("Redis", args.redis_url, args.pickup_jobs, idle_s=1.5)
+    if args.only_pickup:
+        return 0
     all_cores = len(os.sched_getaffinity(0))
     text_pdfs = text_inputs(args.corpus, args.text_pages)
     scans = ocr_inputs(text_pdfs, args.ocr_pages)

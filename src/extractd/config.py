@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     sync_timeout_s: float = Field(300.0, gt=0)
     sync_slots: int = Field(4, ge=1, description="Concurrent synchronous extractions allowed.")
     reaper_interval_s: float = Field(5.0, gt=0)
+    queue_poll_s: float = Field(
+        0.5,
+        gt=0,
+        description="Longest sleep of an idle job process between looks at the SQLite queue; a dispatch "
+        "from this machine wakes it at once (Redis: a blocking pop, no sleep).",
+    )
     env_concurrency: int = Field(
         0,
         ge=0,
@@ -113,6 +119,11 @@ class Settings(BaseSettings):
     @property
     def queue_path(self) -> Path:
         return self.data_dir / "queue.db"
+
+    @property
+    def wake_dir(self) -> Path:
+        """Where idle job processes of the SQLite queue wait to be woken (queue.wake)."""
+        return self.data_dir / "wake"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 from huey.consumer import Consumer, Scheduler, Worker
 
 from extractd.config import Settings
-from extractd.queue.huey_app import make_huey
+from extractd.queue.huey_app import make_huey, wakeup_of
 from extractd.queue.reaper import Reaper
 from extractd.queue.tasks import JobQueue
 from extractd.queue.watchdog import JobWatchdog
@@ -63,7 +63,24 @@ class JobProcess(Worker):  # type: ignore[misc]
         die_with_parent(_LIBC, signal.SIGKILL)
         note_stop_requests()
         limit_memory(self.memory_limit_bytes)
+        wakeup = wakeup_of(self.huey)
+        if wakeup is not None:
+            wakeup.listen()  # before the first look at the queue, so no dispatch goes unnoticed
         super().initialize()
+
+    def sleep(self) -> None:
+        """The queue was empty: sleep until a dispatch wakes us (SQLite), at most ``max_delay`` seconds."""
+        wakeup = wakeup_of(self.huey)
+        if wakeup is None:
+            super().sleep()
+        else:
+            wakeup.wait(self.max_delay)
+
+    def shutdown(self) -> None:
+        wakeup = wakeup_of(self.huey)
+        if wakeup is not None:
+            wakeup.close()
+        super().shutdown()
 
 
 def limit_memory(limit_bytes: int) -> None:
@@ -144,6 +161,10 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
 
     def stop(self, graceful: bool = False) -> None:
         self.reaper_stop.set()
+        self.stop_flag.set()  # before the wake, so the job processes it wakes see it and exit
+        wakeup = wakeup_of(self.huey)
+        if wakeup is not None:
+            wakeup.wake()
         if self.dispatcher is not None:
             self.dispatcher.stop()
         super().stop(graceful=graceful)
@@ -164,9 +185,9 @@ def run_workers(settings: Settings, concurrency: int, on_ready: Callable[[], Non
         # One process per job: OCR models load once per process and a crash takes one job with it.
         worker_type="process",
         periodic=False,
-        initial_delay=0.05,
-        backoff=1.5,
-        max_delay=0.5,
+        # An idle job process sleeps until a dispatch wakes it (queue.wake) or this long has passed.
+        initial_delay=settings.queue_poll_s,
+        max_delay=settings.queue_poll_s,
         check_worker_health=True,
         health_check_interval=1,
         shutdown_timeout=settings.lease_s,
