@@ -90,6 +90,8 @@ async def test_fields_are_stored_on_the_job(api: Api, invoice_pdf: bytes) -> Non
     # The password is not among the options: the job holds it sealed with the server key (issue 8).
     assert row.secret is not None and "secret" not in row.secret
     assert unseal(api.app.state.context.sessions, row.secret) == "secret"
+    # Beside the engine options, the workload estimated for the polling hint (test_api_retry_hint).
+    assert row.options.pop("workload")["pages"] == 1
     assert row.options == {
         "documentSplitting": True,
         "returnDocuments": False,

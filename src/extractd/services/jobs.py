@@ -27,7 +27,9 @@ from extractd.domain.errors import (
     ValidationFailed,
 )
 from extractd.domain.jobs import JobStatus
+from extractd.domain.pacing import WORKLOAD_OPTION
 from extractd.engine.sniff import sniff_type
+from extractd.engine.workload import estimate_workload
 from extractd.queue import fairness
 from extractd.services import filters, templates
 from extractd.services.context import ServiceContext
@@ -117,6 +119,7 @@ def create_job(
     if bool(request.template_name) == bool(request.filter_name):
         raise ValidationFailed("Give exactly one of templateName or filterName.")
     content_type = sniff_type(upload.content)
+    workload = estimate_workload(upload.content, content_type, request.password)
     if request.delivery_mode == "webhook":
         ensure_webhook_coverage(ctx.webhook_subscriptions, environment_id)
     sealed_password = secrets.seal(ctx.sessions, request.password) if request.password else None
@@ -137,6 +140,9 @@ def create_job(
             queued_at=now,
         )
         _pin_definitions(ctx, session, environment_id, job, request)
+        # With the jobs ahead of it, for the polling hint (domain.pacing): counted before it is added.
+        queued, processing = JobsRepository(session).active_counts()
+        job.options = job.options | {WORKLOAD_OPTION: workload.behind(queued, processing).to_json()}
         job.document_id = _store_document(ctx, session, environment_id, upload, content_type, now).id
         JobsRepository(session).add(job)
         if bind is not None:

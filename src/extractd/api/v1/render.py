@@ -8,18 +8,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from extractd.config import Settings
+from extractd.domain import pacing
 from extractd.domain.job_view import completion_seconds, iso_ms, job_path, v1_job
 from extractd.domain.jobs import JobStatus
+from extractd.domain.pacing import WORKLOAD_OPTION, PollTiming, Workload
 from extractd.store.models import Job
 
-# How long a client should wait before the next poll: at least the interval the poll limit allows.
-QUEUED_RETRY_MS = 1000
-REVIEW_RETRY_MS = 5000
 
-
-def retry_after_ms(settings: Settings, status: JobStatus) -> int:
-    floor = math.ceil(1000 / settings.poll_rate)
-    return max(floor, REVIEW_RETRY_MS if status is JobStatus.REVIEW_REQUIRED else QUEUED_RETRY_MS)
+def retry_after_ms(job: Job, settings: Settings, now: datetime) -> int:
+    """The polling hint: the job's expected time left (domain.pacing), never under the poll limit's floor."""
+    timing = PollTiming(
+        status=JobStatus(job.status),
+        queued_at=job.queued_at,
+        started_at=job.started_at,
+        progress=job.progress or 0,
+        workload=Workload.from_json((job.options or {}).get(WORKLOAD_OPTION)),
+    )
+    return pacing.retry_after_ms(timing, now, floor_ms=math.ceil(1000 / settings.poll_rate))
 
 
 def created_body(job: Job, settings: Settings) -> dict[str, Any]:
@@ -29,14 +34,14 @@ def created_body(job: Job, settings: Settings) -> dict[str, Any]:
             "id": job.id,
             "status": "queued",
             "statusUrl": job_path(job.id),
-            "retryAfterMs": retry_after_ms(settings, JobStatus.QUEUED),
+            "retryAfterMs": retry_after_ms(job, settings, datetime.now(UTC)),
         },
     }
 
 
 def status_body(job: Job, settings: Settings) -> dict[str, Any]:
-    hint = retry_after_ms(settings, JobStatus(job.status))
-    return {"success": True, "job": v1_job(job, datetime.now(UTC), retry_after_ms=hint)}
+    now = datetime.now(UTC)
+    return {"success": True, "job": v1_job(job, now, retry_after_ms=retry_after_ms(job, settings, now))}
 
 
 def result_body(job: Job, data: dict[str, Any]) -> dict[str, Any]:

@@ -179,6 +179,15 @@ class JobsRepository:
             )
         return admitted
 
+    def active_counts(self) -> tuple[int, int]:
+        """Jobs ``queued`` and ``processing`` across the cluster (from the status index alone)."""
+        active = (JobStatus.QUEUED.value, JobStatus.PROCESSING.value)
+        rows = self.session.execute(
+            select(Job.status, func.count()).where(Job.status.in_(active)).group_by(Job.status)
+        )
+        counts = {str(status): int(count) for status, count in rows}
+        return counts.get(active[0], 0), counts.get(active[1], 0)
+
     def environments_with_pending(self, limit: int = 100) -> list[str]:
         query = select(Job.environment_id).where(Job.status == JobStatus.PENDING).distinct().limit(limit)
         return list(self.session.scalars(query))
