@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,3 +72,12 @@ async def wait_for_job(
         if loop.time() > deadline:
             raise TimeoutError(f"job {job_id} did not finish in {timeout}s")
         await asyncio.sleep(0.4)
+
+
+def metric_sample(metrics: str, name: str, **labels: str) -> float:
+    """The value of one sample of the Prometheus text, by name and exact labels."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    pattern = "^" + re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if wanted else "") + r" (\S+)$"
+    found = re.search(pattern, metrics, re.MULTILINE)
+    assert found, f"no {name}{{{wanted}}} in:\n{metrics}"
+    return float(found.group(1))

@@ -3,23 +3,13 @@ are down), with a real worker running the jobs the metrics count."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import Api, wait_for_job
+from api_support import Api, metric_sample, wait_for_job
 from processes import free_port, start_worker
 from worker_documents import scanned_pdf
-
-
-def _sample(metrics: str, name: str, **labels: str) -> float:
-    """The value of one sample of the Prometheus text, by name and exact labels."""
-    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
-    pattern = "^" + re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if wanted else "") + r" (\S+)$"
-    found = re.search(pattern, metrics, re.MULTILINE)
-    assert found, f"no {name}{{{wanted}}} in:\n{metrics}"
-    return float(found.group(1))
 
 
 @pytest.mark.anyio
@@ -124,20 +114,22 @@ async def test_metrics_count_jobs_runs_pages_ocr_and_requests(make_api: Any, tmp
         worker.stop()
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
     metrics = answer.text
-    assert _sample(metrics, "extractd_database_up") == 1
-    assert _sample(metrics, "extractd_jobs", status="completed") == 2
-    assert _sample(metrics, "extractd_jobs", status="queued") == 0
-    assert _sample(metrics, "extractd_queue_depth") == 0
+    assert metric_sample(metrics, "extractd_database_up") == 1
+    assert metric_sample(metrics, "extractd_jobs", status="completed") == 2
+    assert metric_sample(metrics, "extractd_jobs", status="queued") == 0
+    assert metric_sample(metrics, "extractd_queue_depth") == 0
     # Both files are PDFs: one run of 1 page from the text layer, one of 1 page read by OCR.
-    assert _sample(metrics, "extractd_job_duration_seconds_count", loader="pdf") == 2
-    assert _sample(metrics, "extractd_job_duration_seconds_sum", loader="pdf") > 0
-    assert _sample(metrics, "extractd_job_pages_bucket", le="1.0", loader="pdf") == 2
-    assert _sample(metrics, "extractd_job_pages_sum", loader="pdf") == 2
-    assert _sample(metrics, "extractd_ocr_pages_total") == 1
+    assert metric_sample(metrics, "extractd_job_duration_seconds_count", loader="pdf") == 2
+    assert metric_sample(metrics, "extractd_job_duration_seconds_sum", loader="pdf") > 0
+    assert metric_sample(metrics, "extractd_job_pages_bucket", le="1.0", loader="pdf") == 2
+    assert metric_sample(metrics, "extractd_job_pages_sum", loader="pdf") == 2
+    assert metric_sample(metrics, "extractd_ocr_pages_total") == 1
     route = "/api/v1/extraction-jobs/{job_id}"
-    assert _sample(metrics, "extractd_http_requests_total", method="GET", route=route, status="404") == 1
     assert (
-        _sample(
+        metric_sample(metrics, "extractd_http_requests_total", method="GET", route=route, status="404") == 1
+    )
+    assert (
+        metric_sample(
             metrics,
             "extractd_http_requests_total",
             method="POST",

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from api_support import Api
+from api_support import Api, metric_sample
 from processes import wait_until
 from receivers import Receiver, down_url
 
@@ -405,3 +405,24 @@ async def test_a_host_name_is_resolved_and_kept_in_the_host_header(
         await ping(api, client, hook)
         (got,) = receiver.wait_for(1)
     assert got.headers["host"] == f"localhost:{receiver.port}"
+
+
+async def test_metrics_count_deliveries_by_outcome(
+    make_api: Any, dispatchers: list[Any], receivers: list[Receiver]
+) -> None:
+    api = make(make_api, dispatchers, webhook_retry_schedule="0.1")
+    async with api.client() as client:
+        flaky = start(receivers, fail_first=1)  # 500, then 204
+        delivered = await ping(api, client, await subscribe(api, client, flaky.url))
+        given_up = await ping(api, client, await subscribe(api, client, down_url()))
+        wait_until(lambda: message_status(api, delivered) == "delivered", 10, "the delivery")
+        wait_until(lambda: message_status(api, given_up) == "failed", 10, "the failure")
+        answer = await client.get("/metrics")
+    assert answer.status_code == 200
+    metrics = answer.text
+    assert metric_sample(metrics, "extractd_webhook_deliveries_total", outcome="delivered") == 1
+    assert metric_sample(metrics, "extractd_webhook_deliveries_total", outcome="rejected") == 1
+    assert metric_sample(metrics, "extractd_webhook_deliveries_total", outcome="unreachable") == 2
+    assert metric_sample(metrics, "extractd_webhook_messages", status="delivered") == 1
+    assert metric_sample(metrics, "extractd_webhook_messages", status="failed") == 1
+    assert metric_sample(metrics, "extractd_webhook_messages", status="pending") == 0

@@ -1,7 +1,8 @@
 """Prometheus metrics of an API process.
 
-Job figures (jobs by status, run duration and pages by loader kind, OCR pages) are read from the database
-at each scrape, so every API node reports the whole cluster, whichever worker ran what; the queue depth
+Job figures (jobs by status, run duration and pages by loader kind, OCR pages) and webhook figures
+(delivery attempts by outcome, outbox messages by status) are read from the database at each scrape, so
+every API node reports the whole cluster, whichever worker ran or dispatcher sent what; the queue depth
 is asked of the queue. HTTP requests are counted in this process, by route template and status.
 """
 
@@ -24,11 +25,14 @@ from extractd.logging import ASGIApp, Message, Receive, Scope, Send
 from extractd.services.context import ServiceContext
 from extractd.store.db import transaction
 from extractd.store.repositories import Distribution, MetricsRepository
+from extractd.store.repositories.webhooks import DELIVERED, FAILED, PENDING
 
 log = logging.getLogger(__name__)
 
 DURATION_BUCKETS_S = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 PAGE_BUCKETS = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0)
+WEBHOOK_OUTCOMES = ("delivered", "rejected", "unreachable")
+WEBHOOK_MESSAGE_STATUSES = (PENDING, DELIVERED, FAILED)
 
 
 class JobsCollector(Collector):
@@ -50,6 +54,8 @@ class JobsCollector(Collector):
                 seconds = repository.run_seconds(DURATION_BUCKETS_S)
                 pages = repository.run_pages(PAGE_BUCKETS)
                 ocr_pages = repository.ocr_pages_total()
+                attempts = repository.webhook_attempts()
+                messages = repository.webhook_messages()
         except Exception:
             log.warning("metrics: the database did not answer", exc_info=True)
             up.add_metric([], 0)
@@ -68,6 +74,7 @@ class JobsCollector(Collector):
         ocr = CounterMetricFamily("extractd_ocr_pages", "Pages read by OCR in finished runs.")
         ocr.add_metric([], ocr_pages)
         yield ocr
+        yield from _webhook_metrics(attempts, messages)
 
     def _from_queue(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily("extractd_queue_depth", "Messages waiting in the queue for a worker.")
@@ -77,6 +84,26 @@ class JobsCollector(Collector):
             log.warning("metrics: the queue did not answer", exc_info=True)
             return
         yield depth
+
+
+def _webhook_metrics(attempts: dict[str, int], messages: dict[str, int]) -> Iterator[Metric]:
+    deliveries = CounterMetricFamily(
+        "extractd_webhook_deliveries",
+        "Webhook delivery attempts by outcome: delivered (2xx), rejected (another HTTP status), "
+        "unreachable (no answer).",
+        labels=["outcome"],
+    )
+    for outcome in WEBHOOK_OUTCOMES:
+        deliveries.add_metric([outcome], attempts.get(outcome, 0))
+    yield deliveries
+    outbox = GaugeMetricFamily(
+        "extractd_webhook_messages",
+        "Webhook messages by status: pending (being tried), delivered, failed (retries exhausted).",
+        labels=["status"],
+    )
+    for status in WEBHOOK_MESSAGE_STATUSES:
+        outbox.add_metric([status], messages.get(status, 0))
+    yield outbox
 
 
 def _histogram(name: str, documentation: str, by_kind: dict[str, Distribution]) -> Metric:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from extractd.store.models import Job, JobRunStats
+from extractd.store.models import Job, JobRunStats, WebhookAttempt, WebhookMessage
 
 
 @dataclass
@@ -56,6 +56,24 @@ class MetricsRepository:
                 total=float(total),
             )
         return found
+
+    def webhook_attempts(self) -> dict[str, int]:
+        """Delivery attempts by outcome: ``delivered`` (2xx), ``rejected`` (another HTTP status) or
+        ``unreachable`` (no answer: refused, timed out, or an address the SSRF guard refused)."""
+        outcome = case(
+            (WebhookAttempt.succeeded, "delivered"),
+            (WebhookAttempt.status_code.is_not(None), "rejected"),
+            else_="unreachable",
+        )
+        rows = self.session.execute(select(outcome, func.count()).group_by(outcome))
+        return {str(name): int(count) for name, count in rows}
+
+    def webhook_messages(self) -> dict[str, int]:
+        """Outbox messages by status: pending (still being tried), delivered, failed (gave up)."""
+        rows = self.session.execute(
+            select(WebhookMessage.status, func.count()).group_by(WebhookMessage.status)
+        )
+        return {str(status): int(count) for status, count in rows}
 
     def record_run(
         self, job_id: str, attempt: int, loader_kind: str, pages: int, ocr_pages: int, seconds: float
