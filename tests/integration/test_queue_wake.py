@@ -4,17 +4,13 @@ pop), so a job starts at once even with the idle poll set far longer than the te
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-import redis
 from tests.integration.processes import (
     prepare_database,
     seed_job,
@@ -57,19 +53,6 @@ def test_a_dead_listeners_pipe_is_removed_by_the_next_wake(tmp_path: Path) -> No
     assert list(directory.iterdir()) == []
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    server_url = os.environ.get("EXTRACTD_TEST_REDIS_URL")
-    if not server_url:
-        pytest.skip("EXTRACTD_TEST_REDIS_URL is not set: Redis cases not run")
-    url = urlsplit(server_url)._replace(path=f"/{secrets.randbelow(15) + 1}").geturl()
-    client = redis.Redis.from_url(url)
-    client.ping()  # a configured server that cannot be reached fails the test
-    yield url
-    client.flushdb()
-    client.close()
-
-
 def _idle_worker_runs_a_dispatched_job(tmp_path: Path, invoice_pdf: bytes, **env: Any) -> None:
     env = {"queue_poll_s": LONG_POLL_S, **env}
     settings = settings_for(tmp_path / "data", **env)
@@ -106,6 +89,6 @@ def test_idle_sqlite_worker_is_woken_by_a_dispatch(tmp_path: Path, invoice_pdf: 
 @pytest.mark.slow
 @pytest.mark.redis
 def test_idle_redis_worker_picks_a_dispatch_up_at_once(
-    tmp_path: Path, invoice_pdf: bytes, redis_url: str
+    tmp_path: Path, invoice_pdf: bytes, redis_database: str
 ) -> None:
-    _idle_worker_runs_a_dispatched_job(tmp_path, invoice_pdf, redis_url=redis_url)
+    _idle_worker_runs_a_dispatched_job(tmp_path, invoice_pdf, redis_url=redis_database)
