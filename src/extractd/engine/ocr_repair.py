@@ -25,8 +25,6 @@ _GLUED_TIME_DATE = re.compile(
 )
 # Lower-case letters followed by a capitalised word: the boundary of two words in mixed-case print.
 _CASE_BOUNDARY = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z]{2})")
-# `NO290`: the number abbreviation glued to the number (`NO.59` keeps its dot and reads fine).
-_GLUED_NUMBER_SIGN = re.compile(r"^(?P<sign>N[Oo])(?P<number>\d[\w/-]*\W*)$")
 _MIN_SPACED_RUN = 4
 # Digits and signs OCR reads in place of capital letters.
 _LETTER_LOOKALIKES = {"S": "5$", "B": "8", "O": "0", "I": "1", "Z": "2", "G": "6"}
@@ -99,9 +97,17 @@ def fix_lookalikes(text: str) -> str:
     return text
 
 
+@cache
+def _glued_number_sign() -> re.Pattern[str]:
+    """`NO290`: a number abbreviation of the locale files glued to the number (`NO.59` keeps its dot and
+    reads fine)."""
+    signs = "|".join(re.escape(w) for w in vocabulary("number_sign"))
+    return re.compile(rf"^(?P<sign>(?i:{signs}))(?P<number>\d[\w/-]*\W*)$" if signs else r"(?!)")
+
+
 def split_number_sign(text: str) -> list[str]:
     """`NO290` → [`NO`, `290`]."""
-    match = _GLUED_NUMBER_SIGN.match(text)
+    match = _glued_number_sign().match(text)
     return [match["sign"], match["number"]] if match else [text]
 
 

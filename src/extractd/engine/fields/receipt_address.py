@@ -29,11 +29,9 @@ from extractd.engine.fields.receipt_header import (
     words,
 )
 from extractd.engine.fields.receipt_text import ReceiptDoc, ReceiptLine, min_confidence
-from extractd.engine.locales import all_locales, fold
+from extractd.engine.locales import all_locales, fold, vocabulary
 from extractd.engine.types import Candidate, union_bbox
 
-# Street words that OCR glues to the next word (`JALANKANCIL`, `JALANSS23/11`).
-_GLUED_STREET_WORD = re.compile(r"\b(JALAN|TAMAN|LORONG)(?=[A-Z0-9]{2,})")
 # A store number printed before the street: `#03296_191 E 3RD AVE`.
 _STORE_NUMBER = re.compile(r"^#\d+[_\s]+(?=\d)")
 _MIN_PART_WORDS = 2
@@ -202,7 +200,7 @@ def address_candidate(
     if not block:
         return []
     text = " ".join(address_part(line, receipt) for line in block)
-    text = _GLUED_STREET_WORD.sub(r"\1 ", text)
+    text = _glued_street_prefix().sub(r"\1 ", text)
     has_street = len(block) > 1 or any(is_street_word(w) for w in words(text))
     probability = (0.5 + (0.25 if anchored else 0.1 if has_street else 0.0)) * max(
         0.6, name_probability + 0.2
@@ -211,6 +209,14 @@ def address_candidate(
     rule = "receipt_address:" + ("anchor" if anchored else "after_name")
     box = union_bbox(line.bbox for line in block)
     return [Candidate(text, min(0.95, probability), block[0].page, box, text, rule)]
+
+
+@cache
+def _glued_street_prefix() -> re.Pattern[str]:
+    """Street words printed before the street's name (locale files' `street_prefix`), which OCR glues
+    to that name (`JALANKANCIL`, `JALANSS23/11`)."""
+    prefixes = "|".join(re.escape(w) for w in vocabulary("street_prefix"))
+    return re.compile(rf"\b({prefixes})(?=[A-Z0-9]{{2,}})" if prefixes else r"(?!)")
 
 
 def header_after(lines: Sequence[ReceiptLine], start: int) -> Sequence[ReceiptLine]:

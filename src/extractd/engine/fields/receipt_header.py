@@ -19,9 +19,6 @@ from extractd.engine.locales import Locale, all_locales, fold, letters_of, vocab
 MAX_HEADER_LINES = 12
 # A registration number: `(519537-X)`, `JM0325965-V`, `CO. NO. 113825-W`, `BR NO: 0195932-X`.
 _REGISTRATION = re.compile(r"\(?\b(?:[A-Z]{0,3}\d{4,}[- ]?[A-Z]|\d{6,})\b\)?\s*$")
-_REGISTRATION_LINE = re.compile(
-    r"^\W*(?:(?:CO|COMPANY|BR|ROC|REG)\W*(?:NO|REG)?\W*)?[A-Z]{0,3}\d{4,}-?[A-Z]?\W*$"
-)
 # Any phone number with an international prefix, or a long run of digits in groups.
 _ANY_PHONE = re.compile(
     r"\+\s?\d{1,3}[\s(]*\d[\d\s()/.-]{6,}\d|(?<![\d.,])\(?\d{3,5}\)?[\s/-]\d{3,4}[\s-]\d{3,4}(?![\d.,])"
@@ -95,19 +92,36 @@ def header(lines: Sequence[ReceiptLine]) -> list[ReceiptLine]:
     return [line for line in lines if line.page == first_page][:MAX_HEADER_LINES]
 
 
+@cache
+def _registration_labels() -> str:
+    """The locale files' labels of a company registration number (`CO. NO.`, `ROC`), as a regex
+    alternative that lets any punctuation or space stand between their words."""
+    return "|".join(r"\W*".join(map(re.escape, words(label))) for label in vocabulary("registration_label"))
+
+
+@cache
+def _registration_line() -> re.Pattern[str]:
+    """A line that is only a registration number, labelled or not: `CO. NO. 113825-W`, `(519537-X)`."""
+    return re.compile(rf"^\W*(?:(?:{_registration_labels()})\W*)?[A-Z]{{0,3}}\d{{4,}}-?[A-Z]?\W*$")
+
+
+@cache
+def _registration_tail() -> re.Pattern[str]:
+    """A labelled registration number in brackets at the end of a name: `... SDN BHD (CO. REG 1234-X)`."""
+    return re.compile(rf"\((?:{_registration_labels()})\b[^)]*\d[^)]*\)?\s*$", re.IGNORECASE)
+
+
 def strip_registration(text: str) -> str:
     text = re.sub(r"\s*\((?:[A-Z]{0,3}\d{4,}[- ]?[A-Z]?)\).*$", "", text.strip())  # `(126926-H) A05748`
     text = text.strip().rstrip(",.;:")
-    text = re.sub(
-        r"\((?:CO\.?\s*(?:NO|REG)\.?|ROC|REG\.?\s*NO\.?)[^)]*\)?\s*$", "", text, flags=re.IGNORECASE
-    )
+    text = _registration_tail().sub("", text)
     return _REGISTRATION.sub("", text).strip(" -,")
 
 
 def is_skippable(line: ReceiptLine) -> bool:
     """Registration numbers and owner notes between the name and the address."""
     text = line.text.upper().strip()
-    if _REGISTRATION_LINE.match(text) or (text.startswith("(") and text.endswith(")")):
+    if _registration_line().match(text) or (text.startswith("(") and text.endswith(")")):
         return True
     # `CO KEG NO : 210038-K`: a short label ending in a registration number
     return bool(re.search(r"\d{5,}-?\s?[A-Z]\)?$", text)) and len(text.split()) <= 5 and "," not in text

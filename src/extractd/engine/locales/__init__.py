@@ -37,7 +37,7 @@ WORD_KINDS = (
     "language", "total", "final_total", "not_final_total", "subtotal", "tax", "change", "tendered",
     "rounding", "receipt", "till", "address", "regions", "legal_forms", "business_words", "not_name",
     "address_stop", "abbreviations", "date", "time", "street_suffixes", "amount", "pay_card", "pay_cash",
-    "pay_wallet", "pay_voucher", "pay_cheque",
+    "pay_wallet", "pay_voucher", "pay_cheque", "number_sign", "registration_label", "street_prefix",
     # invoice labels, as printed (engine/fields/vocabulary.py reads them in their own spelling)
     "invoice_number", "issue_date", "due_date", "grand_total", "net_total", "tax_total", "purchase_order",
     "seller_tax_id", "payment_method", "currency_label", "weak_label", "seller_label", "buyer_label",
