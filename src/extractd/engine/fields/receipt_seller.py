@@ -48,6 +48,12 @@ _LOGO_CONFIDENCE = 0.75
 _DECORATION = re.compile(r"^[\s*=~#>_-]+|[\s*=~#<_-]+$")
 # A date or time printed before the name on the same line: `2004-10-31 IN-N-OUT BURGER`.
 _LEADING_DATE_TIME = re.compile(r"^\s*(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?)\s+")
+# A web or mail address printed on the receipt (`www.edeka.de`, `info@auchan.pl`): its name part
+# spells the merchant's brand as typed, not as a logo the recogniser misread.
+_WEB_ADDRESS = re.compile(r"(?:www\.|https?://|@)([^\W_][\w-]{2,})\.[^\W\d_]{2,}", re.IGNORECASE)
+_MIN_WEB_NAME = 4
+# A header line that is exactly the web address's name is the brand: this much more likely the name.
+_WEB_NAME_BONUS = 1.0
 
 
 def _is_not_name(text: str) -> bool:
@@ -86,9 +92,39 @@ def _largest_print(line: ReceiptLine) -> str:
     return " ".join(w.text for w in found)
 
 
-def _name_text(line: ReceiptLine) -> str:
-    """The name a header line would give: decoration, registration numbers and an owner label taken off."""
-    text = strip_registration(_clean(_largest_print(line)))
+def web_names(receipt: ReceiptDoc) -> frozenset[str]:
+    """The name parts of the web and mail addresses a receipt prints, as letters (`EDEKA`)."""
+    found = (letters_of(m.group(1)) for line in receipt.lines for m in _WEB_ADDRESS.finditer(line.text))
+    return frozenset(name for name in found if len(name) >= _MIN_WEB_NAME)
+
+
+def _misread_of(letters: str, name: str) -> bool:
+    """How a logo's word is misread: its first letter doubled (`EEDEKA`) or lost (`UCHAN`)."""
+    doubled = len(letters) == len(name) + 1 and letters[0] == letters[1] and letters[1:] == name
+    return doubled or (len(letters) + 1 == len(name) and name[1:] == letters)
+
+
+def repair_by_web_name(text: str, names: frozenset[str]) -> str:
+    """`EEDEKA` → `EDEKA` when the receipt prints `www.edeka.de`: a word of the name misread the way
+    logos are (`_misread_of`) is the web address's name; `K-Citymarket` (initial printed apart) is kept."""
+    if not names:
+        return text
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        before = letters_of(text[: match.start()])
+        near = next((n for n in sorted(names) if _misread_of(letters_of(word), n)), None)
+        if near is None or (len(word) < len(near) and (before + letters_of(word)).endswith(near)):
+            return word
+        return near if word.isupper() else near.capitalize() if word[0].isupper() else near.lower()
+
+    return re.sub(r"[^\W\d_]+", fix, text)
+
+
+def _name_text(line: ReceiptLine, web: frozenset[str] = frozenset()) -> str:
+    """The name a header line would give: decoration, registration numbers and an owner label taken off,
+    a word misread against the receipt's web address repaired."""
+    text = repair_by_web_name(strip_registration(_clean(_largest_print(line))), web)
     if ":" in text:
         owned = text.split(":", 1)[1].strip()  # `DIMILIKI: BANH MI CAFE SDN BHD` ("owned by")
         if has_legal_form(owned):
@@ -105,9 +141,20 @@ def _looks_like_address(line: ReceiptLine, receipt: ReceiptDoc) -> bool:
     return street >= 1 and bool(re.match(r"\W*\d", text))
 
 
-def _name_score(line: ReceiptLine, rank: int, tallest: float, receipt: ReceiptDoc) -> float:
+def _name_evidence(text: str, letters: str, web: frozenset[str]) -> float:
+    """What the words of a line say for it being a name: a company form, a kind of business, the
+    receipt's web address."""
+    score = _WEB_NAME_BONUS if letters in web else 0.0
+    if has_legal_form(text):
+        return score + 2.0
+    return score + (1.2 if has_business_word(text) else 0.0)
+
+
+def _name_score(
+    line: ReceiptLine, rank: int, tallest: float, receipt: ReceiptDoc, web: frozenset[str]
+) -> float:
     """How much a header line looks like the merchant's name (higher is more; 0 when it cannot be)."""
-    text = _name_text(line)
+    text = _name_text(line, web)
     letters = letters_of(text)
     if len(letters) < 3 or _is_not_name(text) or phone_match(text, receipt):
         return 0.0
@@ -116,11 +163,7 @@ def _name_score(line: ReceiptLine, rank: int, tallest: float, receipt: ReceiptDo
     if _looks_like_address(line, receipt):
         return 0.0
     letter_share = len(letters) / max(len(text.replace(" ", "")), 1)
-    score = 1.0 + letter_share - 0.25 * rank
-    if has_legal_form(text):
-        score += 2.0
-    elif has_business_word(text):
-        score += 1.2
+    score = 1.0 + letter_share - 0.25 * rank + _name_evidence(text, letters, web)
     if tallest and line.height >= 0.9 * tallest:
         score += 0.5
     if re.search(r":\s*\S", text):
@@ -191,7 +234,8 @@ def seller_name_span(receipt: ReceiptDoc) -> tuple[list[ReceiptLine], float]:
     address = anchored_address(lines, receipt)
     region = _name_region(lines, address)
     tallest = max((line.height for line in region), default=0.0)
-    scores = [_name_score(line, rank, tallest, receipt) for rank, line in enumerate(region)]
+    web = web_names(receipt)
+    scores = [_name_score(line, rank, tallest, receipt, web) for rank, line in enumerate(region)]
     above_address = [i for i, line in enumerate(region) if not is_skippable(line)]
     if address and above_address and scores[above_address[-1]] > 0:
         scores[above_address[-1]] += 0.6  # the name sits right above its address
@@ -239,7 +283,8 @@ def find_seller_name(receipt: ReceiptDoc) -> list[Candidate]:
     span, probability = seller_name_span(receipt)
     if not span:
         return []
-    name = " ".join(_name_text(line) for line in span)
+    web = web_names(receipt)
+    name = " ".join(_name_text(line, web) for line in span)
     name = _split_glued_forms(_fix_name_lookalikes(name))
     box = union_bbox(line.bbox for line in span)
     return [Candidate(name, probability, span[0].page, box, name, "receipt_name")]
