@@ -35,6 +35,10 @@ _TAX_NOT_AMOUNT = re.compile(r"\b(?:INCL|EXCL|INKL|ID|REG|REGN|NO|NR|NUMBER)\b")
 # Rounding adjustments are under one unit; a larger amount on a rounding line is the rounded total.
 _MAX_ROUNDING = Decimal("0.10")
 _MAX_ADJUSTMENT = Decimal("1.00")
+# How many lines under a total an unlabelled rounding may be printed, and how many letters (an unread
+# label's debris) a line may hold and still count as unlabelled.
+_ROUNDING_REACH = 4
+_MAX_LETTERS_UNLABELLED = 3
 # A whole number on a total line counts (`Total Invoice Value: 557`, `TOTAL 33,113`), a bit less surely.
 _WHOLE_NUMBER_SHARE = 0.8
 
@@ -123,6 +127,27 @@ def _labelled_totals(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evid
             evidence[amount].add(_WEIGHT_AFTER_ROUNDING, "after_rounding", line)
 
 
+def _unlabelled_rounding(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evidence]) -> None:
+    """A labelled total followed, within a few lines, by a small amount alone and then by the total plus
+    that amount (`SUMA 280.97`, `0.03`, `281.00`): the rounding and the rounded total, their labels
+    unread (the recogniser dropped a script it does not know)."""
+    labelled = [(amount, item.line.index) for amount, item in evidence.items() if item.line is not None]
+    for total, index in labelled:
+        following = [line for line in lines[index + 1 : index + 1 + _ROUNDING_REACH] if line.amounts]
+        small = {
+            a
+            for line in following
+            if len(line.amounts) == 1
+            for a in line.amounts
+            if 0 < abs(a) < _MAX_ROUNDING
+        }
+        for line in following:
+            rounded = [a for a in line.amounts if a - total in small]
+            if rounded and len(line.letters) <= _MAX_LETTERS_UNLABELLED:
+                evidence[rounded[-1]].add(_WEIGHT_ROUNDED, "rounded", line)
+                evidence[rounded[-1]].add(_WEIGHT_AFTER_ROUNDING, "after_rounding", line)
+
+
 def _amounts_with(
     lines: Sequence[ReceiptLine], kind: str, excluded: Sequence[str] = ("total",)
 ) -> list[tuple[Decimal, int]]:
@@ -191,6 +216,7 @@ def find_grand_total(receipt: ReceiptDoc) -> list[Candidate]:
     lines = receipt.lines
     evidence: dict[Decimal, _Evidence] = defaultdict(_Evidence)
     _labelled_totals(lines, evidence)
+    _unlabelled_rounding(lines, evidence)
     _payment_evidence(lines, evidence)
     _repetition_evidence(lines, evidence)
     ranked = sorted(evidence.items(), key=lambda item: -item[1].weight)
