@@ -1,6 +1,6 @@
 """Words with boxes → lines in reading order, shared by the PDF text layer and OCR.
 
-A word joins the line whose nearest word (horizontally) overlaps it vertically by at least half of the
+A word joins the line whose nearest word (horizontally) overlaps it vertically by more than half of the
 smaller height. Comparing with the *nearest* word rather than the whole line keeps mildly skewed lines
 together: on a scan rotated by a degree the two ends of a line can sit at different heights, but
 neighbours always overlap. Lines are then sorted top-to-bottom and their words left-to-right.
@@ -15,8 +15,10 @@ from collections.abc import Iterable
 
 from extractd.engine.types import Line, Word
 
-# Fraction of the smaller of two heights that two words must share vertically to be on one line.
-MIN_VERTICAL_OVERLAP = 0.5
+# Fraction of the smaller of two heights that two words must share vertically to be on one line. Just
+# over a half: on a skewed photo, words of adjacent rows with tall OCR boxes overlap by exactly half and
+# would chain three rows into one.
+MIN_VERTICAL_OVERLAP = 0.55
 
 
 class _Row:

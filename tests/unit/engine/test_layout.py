@@ -52,3 +52,14 @@ def test_empty_words_are_dropped_and_no_words_give_no_lines() -> None:
 def test_zero_height_boxes_are_handled() -> None:
     words = [Word("a", (0, 10, 5, 10)), Word("b", (10, 10, 15, 10)), Word("c", (0, 30, 5, 30))]
     assert [line.text for line in build_lines(words)] == ["a b", "c"]
+
+
+def test_rows_whose_tall_boxes_overlap_by_half_stay_apart() -> None:
+    # a skewed photo: a taller box of the next row reaches half-way into this row's words
+    words = [
+        _word("SACRAMENTO", 60, 100, height=14),
+        _word("CA", 130, 100, height=14),
+        _word("ST#", 10, 107, height=20),
+        _word("02735", 80, 107, height=20),
+    ]
+    assert [line.text for line in build_lines(words)] == ["SACRAMENTO CA", "ST# 02735"]

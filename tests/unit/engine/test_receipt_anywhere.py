@@ -261,3 +261,24 @@ def test_the_name_is_the_largest_print_of_a_line_that_mixes_sizes() -> None:
     body = page_of(["", "", *rows])
     page = Page(1, 300.0, body.height, (*build_lines(words), *body.lines), source="ocr")
     assert find_receipt_field(Concept.SELLER_NAME, DocView([page]))[0].value == "TARGET"
+
+
+def test_a_logo_word_misread_is_repaired_by_the_receipts_web_address() -> None:
+    rows = ["EEDEKA", "Rosenweg 29", "58239 Schwerte", "www.edeka.de", "SUMME EUR 3,59"]
+    assert best(Concept.SELLER_NAME, rows) == "EDEKA"
+    # a logo that lost its first letter, over a line naming the shop: the repaired logo is the name
+    rows = ["uchan", "HIPERMARKET AUCHAN", "05-270 WARSZAWA AL. KRAKOWSKA 1", "www.auchan.pl", "SUMA 3,25"]
+    assert best(Concept.SELLER_NAME, rows, heights={0: 15.0}) == "auchan"  # the logo in larger print
+    # the initial printed apart (`K-Citymarket`) is not a lost letter
+    rows = ["K-Citymarket Tampere", "Turtolankatu 2", "33900 Tampere", "www.k-citymarket.fi", "YHTEENSA 3,20"]
+    assert best(Concept.SELLER_NAME, rows) == "K-Citymarket Tampere"
+
+
+def test_an_unlabelled_rounding_under_a_total_makes_the_rounded_total() -> None:
+    rows = ["SHOP", "ITEM 280.97", "SUMA 280.97", "20.00% 46.83", "0.03", "281.00"]
+    assert best(Concept.GRAND_TOTAL, rows) == Decimal("281.00")
+
+
+def test_an_amount_alone_under_the_subtotal_and_tax_lines_is_the_total() -> None:
+    rows = ["SHOP", "ITEM $246.00", "SUBTOTAL $246.00", "TAX 8.475% on $151.37 $12.83", "$258.83"]
+    assert best(Concept.GRAND_TOTAL, rows) == Decimal("258.83")

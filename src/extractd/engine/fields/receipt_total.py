@@ -30,6 +30,7 @@ _WEIGHT_LARGEST_TOTAL = 0.75
 _WEIGHT_FALLBACK = 0.5
 _WEIGHT_ROUNDED = 2.0
 _WEIGHT_PAYMENTS = 1.5
+_WEIGHT_AFTER_TAX = 1.0
 # A tax line that is not an amount of tax: `GST ID NO`, `TOTAL INCL. GST`, `VAT REG`.
 _TAX_NOT_AMOUNT = re.compile(r"\b(?:INCL|EXCL|INKL|ID|REG|REGN|NO|NR|NUMBER)\b")
 # Rounding adjustments are under one unit; a larger amount on a rounding line is the rounded total.
@@ -148,6 +149,23 @@ def _unlabelled_rounding(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _
                 evidence[rounded[-1]].add(_WEIGHT_AFTER_ROUNDING, "after_rounding", line)
 
 
+def _after_tax_block(lines: Sequence[ReceiptLine], evidence: dict[Decimal, _Evidence]) -> None:
+    """An amount alone right under the subtotal and its tax lines, larger than the subtotal: the total,
+    its label printed out of line (on the tax line above) or not read."""
+    found = _last_amount_with(lines, "subtotal", ())
+    if found is None:
+        return
+    subtotal, position = found
+    taxed = False
+    for line in lines[position + 1 : position + 1 + _ROUNDING_REACH]:
+        taxed = taxed or label_in(line.text, "tax")
+        if len(line.amounts) != 1 or len(line.letters) > _MAX_LETTERS_UNLABELLED:
+            continue
+        if taxed and line.amounts[0] > subtotal:
+            evidence[line.amounts[0]].add(_WEIGHT_AFTER_TAX, "after_tax", line)
+        return
+
+
 def _amounts_with(
     lines: Sequence[ReceiptLine], kind: str, excluded: Sequence[str] = ("total",)
 ) -> list[tuple[Decimal, int]]:
@@ -217,6 +235,7 @@ def find_grand_total(receipt: ReceiptDoc) -> list[Candidate]:
     evidence: dict[Decimal, _Evidence] = defaultdict(_Evidence)
     _labelled_totals(lines, evidence)
     _unlabelled_rounding(lines, evidence)
+    _after_tax_block(lines, evidence)
     _payment_evidence(lines, evidence)
     _repetition_evidence(lines, evidence)
     ranked = sorted(evidence.items(), key=lambda item: -item[1].weight)
