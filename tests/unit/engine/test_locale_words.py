@@ -36,3 +36,17 @@ def test_a_street_prefix_glued_to_the_street_name_is_split_in_the_address() -> N
     rows = ["KEDAI MAKAN SDN BHD", "NO 5 JALANKANCIL 3", "81750 JOHOR BAHRU", "TOTAL RM 9.00"]
     candidates = find_receipt_field(Concept.SELLER_ADDRESS, DocView([page_of(rows)]))
     assert candidates[0].value == "NO 5 JALAN KANCIL 3 81750 JOHOR BAHRU"
+
+
+def test_invoice_words_come_from_every_language_file() -> None:
+    import re
+
+    from extractd.engine.fields.vocabulary import words_pattern
+
+    credit_note = re.compile(words_pattern("credit_note", whole=True), re.I)
+    assert credit_note.search("GUTSCHRIFT Nr. 12") and credit_note.search("Credit note 4")
+    assert credit_note.search("Note de crédit") and credit_note.search("creditnote")
+    assert not credit_note.search("Avoirdupois")  # whole words only
+    stems = re.compile(words_pattern("other_document"), re.I)
+    assert stems.search("Lieferschein-Nr.") and stems.search("Numéro de commande")
+    assert not stems.search("Rechnungsnummer")

@@ -14,7 +14,7 @@ from extractd.engine.fields.document import DocView, LineRef, split_cells
 from extractd.engine.fields.labels import LabelHit, compact, find_labels
 from extractd.engine.fields.parse import currencies_in, find_amounts, find_dates, parse_currency, parse_time
 from extractd.engine.fields.parties import buyer_candidates, seller_candidates
-from extractd.engine.fields.vocabulary import CURRENCY_LABELS, LABELS, WEAK_LABELS
+from extractd.engine.fields.vocabulary import CURRENCY_LABELS, LABELS, WEAK_LABELS, labels_of, words_pattern
 from extractd.engine.types import Candidate, Concept, Word
 
 _WEAK_LABELS = frozenset(compact(label) for label in WEAK_LABELS)
@@ -23,21 +23,17 @@ _DATE_CONCEPTS = (Concept.ISSUE_DATE, Concept.DUE_DATE)
 _INVOICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\\\-]*\d[A-Za-z0-9/_.\\\-]*|\d")
 
 
+# Words of the locale files (`engine/locales/languages/*.json`), every language at once.
+# An invoice word before a generic number label ("Rechnung Nr."), and words of other documents'
+# numbers ("Bestell-Nr.", "Customer No").
 _DOCUMENT_WORDS = re.compile(
-    r"rechnung|invoice|facture|factuur|avoir|gutschrift|credit|beleg|receipt|bill\b|nota|factura|faktur|fattura",
-    re.I,
+    words_pattern("document_word") + "|" + words_pattern("document_word_whole", whole=True), re.I
 )
-_OTHER_DOCUMENTS = re.compile(
-    r"bestell|order|commande|liefer|delivery|livraison|version|kunde|customer|client|klant|account|konto|"
-    r"global|gln|gtin|artikel|article|steuer|tax|tva|btw|vat|ust|seite|page|contract|vertrag|dossier|"
-    r"orden|pedido|cliente|cuenta|albar|objedn|zakázk|ordine",
-    re.I,
-)
+_OTHER_DOCUMENTS = re.compile(words_pattern("other_document"), re.I)
+# "Numero de Orden", "Number of pages": a connector after the label, then another document's word.
+_CONNECTOR = re.compile("^" + words_pattern("connector", whole=True), re.I)
 # Labels so generic that they only count with an invoice word before them ("Rechnung Nr.", "Invoice #").
-_CONTEXT_LABELS = frozenset(
-    compact(label)
-    for label in ("Nummer", "Number", "No", "Nr", "N°", "Nº", "#", "vom", "du", "dated", "Número", "Numero")
-)
+_CONTEXT_LABELS = frozenset(compact(label) for label in labels_of("context_number_label"))
 
 
 def _prior(hit: LabelHit) -> float:
@@ -50,7 +46,7 @@ def _prior(hit: LabelHit) -> float:
     after = " ".join(w.text for w in hit.rest[:2])  # "Numero de Orden", "Number of pages"
     if _OTHER_DOCUMENTS.search(context[-40:]) or _OTHER_DOCUMENTS.search(own_word):
         return 0.0
-    if re.match(r"^(de|of|du|der|des|del)\b", after, re.I) and _OTHER_DOCUMENTS.search(after):
+    if _CONNECTOR.match(after) and _OTHER_DOCUMENTS.search(after):
         return 0.0
     if _DOCUMENT_WORDS.search(context[-40:]):
         return 0.9
@@ -195,14 +191,11 @@ def _date_candidates(doc: DocView, concept: Concept) -> list[Candidate]:
     return found
 
 
+# "Zahlbar ... bis", "payable ... no later than": a due phrase, then a word introducing the date.
 _DUE_SENTENCE = re.compile(
-    r"(zahlbar|fällig|überweis|payable|payment due|due|please pay|à payer|a payer|paiement|régler|"
-    r"te betalen|betalen|betaling|pagar|pago)"
-    r"(?P<between>[^\n]{0,60}?)\b(on or before|no later than|bis|by|until|before|on|avant|le|voor|vóór|op|"
-    r"uiterlijk|hasta|antes)\b",
-    re.I,
+    words_pattern("due_phrase") + r"(?P<between>[^\n]{0,60}?)" + words_pattern("due_by", whole=True), re.I
 )
-_DISCOUNT = re.compile(r"skonto|discount|escompte|korting|rabatt", re.I)
+_DISCOUNT = re.compile(words_pattern("discount"), re.I)
 
 
 def _due_sentence_dates(doc: DocView) -> list[Candidate]:
@@ -223,9 +216,7 @@ def _due_sentence_dates(doc: DocView) -> list[Candidate]:
     return []
 
 
-_DEBIT = re.compile(
-    r"lastschrift|eingezogen|abgebucht|direct debit|will be debited|prélev|incasso|afgeschreven", re.I
-)
+_DEBIT = re.compile(words_pattern("direct_debit"), re.I)
 
 
 def _first_dates(doc: DocView) -> list[Candidate]:
@@ -320,12 +311,7 @@ def _column_candidates(doc: DocView, hit: LabelHit, prior: float, credit: bool) 
     return found
 
 
-_ADJUSTMENTS = re.compile(
-    r"zuschl|abschl|rabatt|skonto|anzahlung|discount|allowance|deposit|prepaid|already paid|"
-    r"credit|rounding|rundung|remise|acompte|escompte|korting|aanbetaling|erhalten|received|carried|"
-    r"übertrag|balance forward|previous",
-    re.I,
-)
+_ADJUSTMENTS = re.compile(words_pattern("adjustment"), re.I)
 
 
 def _label_fit(hit: LabelHit) -> float:
@@ -355,9 +341,7 @@ def _starts_cell(hit: LabelHit) -> bool:
     return False
 
 
-_CREDIT_NOTE = re.compile(
-    r"\b(gutschrift|avoir|credit\s?note|credit\s?memo|creditnota|note de cr[ée]dit|creditfactuur)\b", re.I
-)
+_CREDIT_NOTE = re.compile(words_pattern("credit_note", whole=True), re.I)
 
 
 def is_credit_note(doc: DocView) -> bool:

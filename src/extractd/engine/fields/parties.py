@@ -18,7 +18,13 @@ from rapidfuzz import fuzz, process
 from extractd.engine.fields import confidence
 from extractd.engine.fields.document import Cell, DocView, cell_above, cell_below, cells_of, column_below
 from extractd.engine.fields.labels import compact, similarity
-from extractd.engine.fields.vocabulary import BUYER_LABELS, DELIVERY_LABELS, LABELS, SELLER_LABELS
+from extractd.engine.fields.vocabulary import (
+    BUYER_LABELS,
+    DELIVERY_LABELS,
+    LABELS,
+    SELLER_LABELS,
+    words_pattern,
+)
 from extractd.engine.types import Candidate
 
 _NAME_KEYS = (
@@ -39,7 +45,7 @@ _POSTAL = re.compile(
     r"|[^\W\d_]\s+\d{5}(-\d{4})?\s*$|\b\d{3}\s\d{2}\s+[^\W\d_]",  # "New York 10001", "110 00 Praha"
     re.I,
 )
-_SALUTATION = re.compile(r"^(firma|attn\.?|z\.\s?hd\.?|mrs?\.|ms\.|mrs|miss|dr\.|mme|mlle|sra?\.)\s+", re.I)
+_SALUTATION = re.compile("^" + words_pattern("addressee_prefix") + r"\s+", re.I)
 _NOT_A_NAME = re.compile(
     r"rechnung|invoice|facture|factuur|\bavoir\b|gutschrift|credit note|\bdatum\b|\bdate\b|\bseite\b|"
     r"\bpage\b|"
@@ -188,9 +194,7 @@ def _name_index(lines: Sequence[BlockLine]) -> int | None:
     return None
 
 
-_SALUTATION_ONLY = re.compile(
-    r"^(herrn?|frau|mr\.?|mrs\.?|ms\.?|monsieur|madame|m\.|mme|dhr\.?|mevr\.?)$", re.I
-)
+_SALUTATION_ONLY = re.compile("^" + words_pattern("salutation") + "$", re.I)
 
 
 def _name_lines(lines: Sequence[BlockLine], index: int) -> int:
@@ -458,10 +462,7 @@ _FIELD_LABELS = frozenset(compact(label) for labels in LABELS.values() for label
 
 # Words that title a document or a block rather than name a party ("INVOICE", "Tax Invoice", "Factura").
 _TITLE = re.compile(
-    r"^(tax\s+|proforma\s+|pro-forma\s+|commercial\s+)?(invoice|bill|receipt|statement|credit note|quote|"
-    r"rechnung|gutschrift|quittung|facture|avoir|devis|factuur|creditnota|offerte|factura|recibo|"
-    r"faktura|daňový doklad|fattura|ricevuta|returns?|delivery note|original|duplicate|copy)\b",
-    re.I,
+    "^(?:" + words_pattern("title_qualifier") + r"\s+)?" + words_pattern("document_title") + r"\b", re.I
 )
 _CONTACT = re.compile(r"@|www\.|https?:|\+?\d[\d ()./-]{6,}\d")
 

@@ -7,6 +7,8 @@ Matching is tolerant (labels.py): case, punctuation, spacing and one-letter OCR 
 
 from __future__ import annotations
 
+import re
+
 from extractd.engine.locales import all_languages
 from extractd.engine.types import Concept
 
@@ -15,6 +17,15 @@ def labels_of(kind: str) -> tuple[str, ...]:
     """Every language's labels of one kind, in their own spelling, without repeats."""
     words = (label for data in all_languages().values() for label in data.get("words", {}).get(kind, ()))
     return tuple(dict.fromkeys(words))
+
+
+def words_pattern(kind: str, *, whole: bool = False) -> str:
+    """Every language's entries of one kind as a regex alternative, longest first: an entry matches as
+    spelled (case aside), a space in it also matches no space (`credit note`, `creditnote`); `whole`:
+    entries match whole words only, else anywhere (stems such as `liefer`, `zakázk`)."""
+    entries = sorted(labels_of(kind), key=lambda e: (-len(e), e))
+    body = "|".join(r"\s?".join(map(re.escape, entry.split())) for entry in entries)
+    return rf"\b(?:{body})\b" if whole else f"(?:{body})"
 
 
 LABELS: dict[Concept, tuple[str, ...]] = {

@@ -41,7 +41,9 @@ WORD_KINDS = (
     # invoice labels, as printed (engine/fields/vocabulary.py reads them in their own spelling)
     "invoice_number", "issue_date", "due_date", "grand_total", "net_total", "tax_total", "purchase_order",
     "seller_tax_id", "payment_method", "currency_label", "weak_label", "seller_label", "buyer_label",
-    "delivery_label",
+    "delivery_label", "document_word", "document_word_whole", "other_document", "context_number_label",
+    "connector", "due_phrase", "due_by", "discount", "direct_debit", "adjustment", "credit_note",
+    "title_qualifier", "document_title", "salutation", "addressee_prefix",
 )  # fmt: skip
 
 
