@@ -20,6 +20,7 @@ from typing import Any
 from huey.consumer import Consumer, Scheduler, Worker
 
 from extractd.config import Settings
+from extractd.engine import ocr
 from extractd.queue.huey_app import make_huey
 from extractd.queue.reaper import Reaper
 from extractd.queue.tasks import JobQueue
@@ -58,12 +59,24 @@ class JobProcess(Worker):  # type: ignore[misc]
     """
 
     memory_limit_bytes = 0  # set by WorkerConsumer before the fork; 0: no ceiling
+    preload_ocr = False  # likewise
 
     def initialize(self) -> None:
         die_with_parent(_LIBC, signal.SIGKILL)
         note_stop_requests()
         limit_memory(self.memory_limit_bytes)
+        if self.preload_ocr:
+            # In the background: a text job that arrives meanwhile need not wait, and a scan waits for
+            # the models only as long as it would have had to load them itself.
+            threading.Thread(target=preload_ocr_models, name="ocr-preload", daemon=True).start()
         super().initialize()
+
+
+def preload_ocr_models() -> None:
+    try:
+        ocr.warm_up()
+    except Exception:  # a job needing OCR tries again and fails with the reason
+        log.warning("Could not load the OCR models at start-up", exc_info=True)
 
 
 def limit_memory(limit_bytes: int) -> None:
@@ -107,9 +120,11 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
         on_ready: Callable[[], None] | None = None,
         dispatcher: WebhookDispatcher | None = None,
         memory_limit_bytes: int = 0,
+        preload_ocr: bool = False,
         **kwargs: Any,
     ) -> None:
         self.memory_limit_bytes = memory_limit_bytes  # read by _create_worker, which Consumer calls
+        self.preload_ocr = preload_ocr
         super().__init__(*args, **kwargs)
         self.reaper = reaper
         self.dispatcher = dispatcher
@@ -126,6 +141,7 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
     def _create_worker(self) -> JobProcess:
         worker: JobProcess = super()._create_worker()
         worker.memory_limit_bytes = self.memory_limit_bytes
+        worker.preload_ocr = self.preload_ocr
         return worker
 
     def job_pids(self) -> list[int]:
@@ -173,6 +189,7 @@ def run_workers(settings: Settings, concurrency: int, on_ready: Callable[[], Non
         on_ready=on_ready,
         dispatcher=dispatcher,
         memory_limit_bytes=settings.job_memory_mb * 1024 * 1024,
+        preload_ocr=settings.ocr_preload,
     )
     try:
         consumer.run()

@@ -3,8 +3,8 @@
 Speed matters (the target is 50 text pages a second for the whole pipeline on one core), so the text of
 a page is fetched with one `FPDFText_GetText` call, the per-character PDFium work is a single
 `FPDFText_GetLooseCharBox` call writing into one array for the page, and the boxes are turned to display
-coordinates and grouped into words with numpy (no Python loop per character). Loose boxes (font ascent to descent) give every character of a line the same
-height, which keeps `build_lines` simple and exact.
+coordinates and grouped into words with numpy (no Python loop per character). Loose boxes (font ascent
+to descent) give every character of a line the same height, which keeps `build_lines` simple and exact.
 
 PDFium is not thread-safe: every call into it holds `PDFIUM_LOCK`. The lock is released while a page
 is OCR'd, which is the slow part.
