@@ -8,6 +8,7 @@ address space at ``EXTRACTD_JOB_MEMORY_MB``, so a job that needs more fails inst
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -32,6 +33,7 @@ from extractd.webhooks.dispatcher import WebhookDispatcher
 log = logging.getLogger(__name__)
 
 READY_MESSAGE = "extractd worker ready"
+PRELOAD_NICENESS = 10
 
 
 def load_libc() -> ctypes.CDLL | None:
@@ -73,6 +75,10 @@ class JobProcess(Worker):  # type: ignore[misc]
 
 
 def preload_ocr_models() -> None:
+    # At a lower priority (Linux: per thread), so a job that starts meanwhile gets the core first; the
+    # models run on this thread (one onnxruntime thread, no pool), so only the warm-up is slowed.
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PRELOAD_NICENESS)
     try:
         ocr.warm_up()
     except Exception:  # a job needing OCR tries again and fails with the reason
