@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     )
 
     einvoice: bool = Field(True, description="Read embedded ZUGFeRD/Factur-X/XRechnung XML first.")
+    ocr_preload: bool = Field(
+        True,
+        description="Load the OCR models when a job process starts, not on its first scan "
+        "(off: text-only workers stay smaller).",
+    )
     max_pages: int = Field(500, ge=1)
     # Bounded work per job (issue 8): enforced from the worker's consumer process, outside the job's.
     job_timeout_s: float = Field(

@@ -248,3 +248,26 @@ def test_job_runs_through_the_redis_queue(tmp_path: Path, redis_url: str, invoic
         worker.stop()
     assert (job.status, job.attempt) == (JobStatus.COMPLETED, 1)
     assert not settings.queue_path.exists()  # nothing went through the SQLite queue
+
+
+def test_job_processes_load_the_ocr_models_at_start_unless_told_not_to(
+    settings: Settings, queue: JobQueue, tmp_path: Path, invoice_pdf: bytes
+) -> None:
+    loaded = "OCR models loaded"
+    preloading = start_worker(settings.data_dir, tmp_path / "logs", concurrency=2, env=WORKER_ENV)
+    try:
+        # Both job processes, before any job was sent.
+        wait_until(lambda: preloading.logs().count(loaded) == 2, 90, "two OCR warm-ups")
+        assert "extractd 2026" in preloading.logs()  # the warm-up ran recognition, not only detection
+    finally:
+        preloading.stop()
+    lazy = start_worker(
+        settings.data_dir, tmp_path / "logs", name="lazy", env={**WORKER_ENV, "ocr_preload": "false"}
+    )
+    try:
+        job_id = seed_job(settings, invoice_pdf, INVOICE_TEMPLATE, filename="invoice.pdf")
+        queue.dispatch(job_id)
+        assert wait_for_status(settings, job_id, FINAL, timeout=120).status == JobStatus.COMPLETED
+        assert loaded not in lazy.logs()
+    finally:
+        lazy.stop()

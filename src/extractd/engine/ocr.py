@@ -71,6 +71,21 @@ def get_engine() -> Any:
     return _engine
 
 
+def warm_up() -> None:
+    """Load the OCR models now and run them once, so the first scan does not pay for it (2-3 s).
+
+    RapidOCR loads each model on first use, and recognition only runs when detection found text, so the
+    warm-up reads a line of text drawn here.
+    """
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("RGB", (480, 96), "white")
+    ImageDraw.Draw(image).text((24, 24), "extractd 2026", fill="black", font=ImageFont.load_default(size=40))
+    with _run_lock:
+        output = get_engine()(np.asarray(image))
+    logger.info("OCR models loaded (warm-up read %r)", " ".join(output.txts or ()))
+
+
 @dataclass(frozen=True, slots=True)
 class _Reading:
     """One OCR pass over an image turned by `rotation` degrees (counter-clockwise)."""

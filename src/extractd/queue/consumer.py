@@ -8,6 +8,7 @@ address space at ``EXTRACTD_JOB_MEMORY_MB``, so a job that needs more fails inst
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -20,6 +21,7 @@ from typing import Any
 from huey.consumer import Consumer, Scheduler, Worker
 
 from extractd.config import Settings
+from extractd.engine import ocr
 from extractd.queue.huey_app import make_huey, wakeup_of
 from extractd.queue.reaper import Reaper
 from extractd.queue.tasks import JobQueue
@@ -31,6 +33,7 @@ from extractd.webhooks.dispatcher import WebhookDispatcher
 log = logging.getLogger(__name__)
 
 READY_MESSAGE = "extractd worker ready"
+PRELOAD_NICENESS = 10
 
 
 def load_libc() -> ctypes.CDLL | None:
@@ -58,6 +61,7 @@ class JobProcess(Worker):  # type: ignore[misc]
     """
 
     memory_limit_bytes = 0  # set by WorkerConsumer before the fork; 0: no ceiling
+    preload_ocr = False  # likewise
 
     def initialize(self) -> None:
         die_with_parent(_LIBC, signal.SIGKILL)
@@ -66,6 +70,10 @@ class JobProcess(Worker):  # type: ignore[misc]
         wakeup = wakeup_of(self.huey)
         if wakeup is not None:
             wakeup.listen()  # before the first look at the queue, so no dispatch goes unnoticed
+        if self.preload_ocr:
+            # In the background: a text job that arrives meanwhile need not wait, and a scan waits for
+            # the models only as long as it would have had to load them itself.
+            threading.Thread(target=preload_ocr_models, name="ocr-preload", daemon=True).start()
         super().initialize()
 
     def sleep(self) -> None:
@@ -81,6 +89,17 @@ class JobProcess(Worker):  # type: ignore[misc]
         if wakeup is not None:
             wakeup.close()
         super().shutdown()
+
+
+def preload_ocr_models() -> None:
+    # At a lower priority (Linux: per thread), so a job that starts meanwhile gets the core first; the
+    # models run on this thread (one onnxruntime thread, no pool), so only the warm-up is slowed.
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PRELOAD_NICENESS)
+    try:
+        ocr.warm_up()
+    except Exception:  # a job needing OCR tries again and fails with the reason
+        log.warning("Could not load the OCR models at start-up", exc_info=True)
 
 
 def limit_memory(limit_bytes: int) -> None:
@@ -124,9 +143,11 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
         on_ready: Callable[[], None] | None = None,
         dispatcher: WebhookDispatcher | None = None,
         memory_limit_bytes: int = 0,
+        preload_ocr: bool = False,
         **kwargs: Any,
     ) -> None:
         self.memory_limit_bytes = memory_limit_bytes  # read by _create_worker, which Consumer calls
+        self.preload_ocr = preload_ocr
         super().__init__(*args, **kwargs)
         self.reaper = reaper
         self.dispatcher = dispatcher
@@ -143,6 +164,7 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
     def _create_worker(self) -> JobProcess:
         worker: JobProcess = super()._create_worker()
         worker.memory_limit_bytes = self.memory_limit_bytes
+        worker.preload_ocr = self.preload_ocr
         return worker
 
     def job_pids(self) -> list[int]:
@@ -194,6 +216,7 @@ def run_workers(settings: Settings, concurrency: int, on_ready: Callable[[], Non
         on_ready=on_ready,
         dispatcher=dispatcher,
         memory_limit_bytes=settings.job_memory_mb * 1024 * 1024,
+        preload_ocr=settings.ocr_preload,
     )
     try:
         consumer.run()

@@ -3,8 +3,8 @@
 Speed matters (the target is 50 text pages a second for the whole pipeline on one core), so the text of
 a page is fetched with one `FPDFText_GetText` call, the per-character PDFium work is a single
 `FPDFText_GetLooseCharBox` call writing into one array for the page, and the boxes are turned to display
-coordinates with numpy. Loose boxes (font ascent to descent) give every character of a line the same
-height, which keeps `build_lines` simple and exact.
+coordinates and grouped into words with numpy (no Python loop per character). Loose boxes (font ascent
+to descent) give every character of a line the same height, which keeps `build_lines` simple and exact.
 
 PDFium is not thread-safe: every call into it holds `PDFIUM_LOCK`. The lock is released while a page
 is OCR'd, which is the slow part.
@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import re
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -34,21 +37,26 @@ from extractd.engine.types import EngineOptions, LoadedFile, Page, Word
 logger = logging.getLogger(__name__)
 
 PDFIUM_LOCK = threading.RLock()
+FloatArray = npt.NDArray[np.float64]
+DisplayBoxes = tuple[FloatArray, FloatArray, FloatArray, FloatArray]  # lefts, tops, rights, bottoms
+DisplayConverter = Callable[[FloatArray], DisplayBoxes]
 
 # Attachment names the e-invoice standards use (ZUGFeRD 1, 2, Factur-X, XRechnung); lower-cased.
 EINVOICE_ATTACHMENTS = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
 # Characters that separate words. PDFium also inserts generated spaces and CR/LF between lines.
-_SEPARATORS = frozenset({0, 9, 10, 13, 32, 0xA0, 0x2002, 0x2003, 0x2009, 0x200B, 0x3000})
+_SEPARATORS = (0, 9, 10, 13, 32, 0xA0, 0x2002, 0x2003, 0x2009, 0x200B, 0x3000)
 # Typographic ligatures (U+FB00-FB06) spelled out, so "ﬁnal" reads as "final".
-_LIGATURES = {
-    0xFB00: "ff",
-    0xFB01: "fi",
-    0xFB02: "fl",
-    0xFB03: "ffi",
-    0xFB04: "ffl",
-    0xFB05: "st",
-    0xFB06: "st",
-}
+_LIGATURE_TABLE = str.maketrans(
+    {
+        0xFB00: "ff",
+        0xFB01: "fi",
+        0xFB02: "fl",
+        0xFB03: "ffi",
+        0xFB04: "ffl",
+        0xFB05: "st",
+        0xFB06: "st",
+    }
+)
 # A gap wider than this fraction of the character height splits a word even without a space char.
 _WORD_GAP = 0.35
 # A page whose text layer has fewer printable characters than this (per A4-sized area) is OCR'd.
@@ -201,31 +209,57 @@ def _image_share(page: pdfium.PdfPage) -> float:
     return largest / (width * height) if width * height > 0 else 0.0
 
 
-def _char_codes(text_page: pdfium.PdfTextPage) -> list[int]:
+def _char_codes(text_page: pdfium.PdfTextPage) -> npt.NDArray[np.uint32]:
     """One code point per character index; one GetText call, per-char calls only if they disagree."""
     count = pdfium_c.FPDFText_CountChars(text_page.raw)
     if count <= 0:
-        return []
+        return np.zeros(0, dtype=np.uint32)
     buffer = (ctypes.c_ushort * (count + 1))()
     written = pdfium_c.FPDFText_GetText(text_page.raw, 0, count, buffer)
     if written - 1 == count:
-        return list(buffer[:count])
-    return [pdfium_c.FPDFText_GetUnicode(text_page.raw, i) for i in range(count)]
+        return np.frombuffer(buffer, dtype=np.uint16, count=count).astype(np.uint32)
+    return np.array([pdfium_c.FPDFText_GetUnicode(text_page.raw, i) for i in range(count)], dtype=np.uint32)
 
 
-def _count_chars(codes: list[int]) -> tuple[int, int]:
+def _code_kinds() -> npt.NDArray[np.uint8]:
+    """Each UTF-16 code unit's kind, looked up for a whole page at once."""
+    kinds = np.full(0x10000, _PRINTABLE, dtype=np.uint8)
+    kinds[:32] = _BAD  # control codes
+    kinds[0xE000:0xF900] = _BAD  # private use: glyphs without a Unicode mapping
+    kinds[0xFFFD] = _BAD
+    kinds[list(_SEPARATORS)] = _SEPARATOR
+    return kinds
+
+
+_PRINTABLE, _SEPARATOR, _BAD = 0, 1, 2
+_KINDS = _code_kinds()
+_ASCII_ALNUM = np.array([chr(code).isalnum() for code in range(128)])
+# `[^\W_]` is exactly str.isalnum() (re's word class is isalnum() plus the underscore).
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def _kinds(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:
+    return _KINDS[np.minimum(codes, 0xFFFF)]
+
+
+def _is_separator(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    separator: npt.NDArray[np.bool_] = (_kinds(codes) == _SEPARATOR) | (codes < 32)
+    return separator
+
+
+def _count_chars(codes: npt.NDArray[np.uint32]) -> tuple[int, int]:
     """(printable, bad) characters. Bad: control codes, U+FFFD and private-use code points (glyphs
     without a Unicode mapping), and the symbols of a text layer that is mostly not letters or digits
     (fonts without a ToUnicode map often come out as runs of punctuation)."""
-    printable = bad = alphanumeric = 0
-    for code in codes:
-        if code in _SEPARATORS:
-            continue
-        if code < 32 or code == 0xFFFD or 0xE000 <= code <= 0xF8FF:
-            bad += 1
-        else:
-            printable += 1
-            alphanumeric += chr(code).isalnum()
+    kinds = _kinds(codes)
+    bad = int(np.count_nonzero(kinds == _BAD))
+    shown = codes[kinds == _PRINTABLE]
+    printable = len(shown)
+    ascii_chars = shown < 128
+    alphanumeric = int(np.count_nonzero(_ASCII_ALNUM[shown[ascii_chars]]))
+    others = shown[~ascii_chars]
+    if len(others):
+        alphanumeric += len(_ALNUM.findall("".join(map(chr, others.tolist()))))
     if printable and alphanumeric < _MIN_ALNUM_SHARE * printable:
         return alphanumeric, bad + printable - alphanumeric
     return printable, bad
@@ -236,41 +270,96 @@ def _usable_text(printable: int, bad: int, area: float) -> bool:
     return printable >= needed and bad <= _MAX_BAD_SHARE * (printable + bad)
 
 
-def _words(text_page: pdfium.PdfTextPage, codes: list[int], to_display: DisplayConverter) -> list[Word]:
+def _words(
+    text_page: pdfium.PdfTextPage, codes: npt.NDArray[np.uint32], to_display: DisplayConverter
+) -> list[Word]:
     """Group characters into words on separators, on wide gaps and where the baseline jumps.
 
     Gaps and baselines are compared on the displayed page, so text on a page turned by /Rotate (a
-    landscape table shown upright) groups the same way as on an unrotated one. This loop runs for
-    every character of every page, so it works on plain lists and locals only.
+    landscape table shown upright) groups the same way as on an unrotated one.
     """
-    lefts, tops, rights, bottoms = to_display(_char_boxes(text_page, codes))
-    ligature = _LIGATURES.get
-    separators = _SEPARATORS
-    word_gap = _WORD_GAP
-    words: list[Word] = []
-    chars: list[str] = []
-    x0 = y0 = x1 = y1 = 0.0
-    for code, left, top, right, bottom in zip(codes, lefts, tops, rights, bottoms, strict=True):
-        if code in separators or code < 32:
-            if chars:
-                words.append(Word("".join(chars), (x0, y0, x1, y1)))
-                chars = []
-            continue
-        if chars:
-            # The word breaks on a wide gap, on a step back left, or where the baseline jumps.
-            size = y1 - y0
-            gap = left - x1
-            if gap > word_gap * size or gap < -size or abs(bottom - y1) > size / 2:
-                words.append(Word("".join(chars), (x0, y0, x1, y1)))
-                chars = []
-        if chars:
-            x1, y0, y1 = max(x1, right), min(y0, top), max(y1, bottom)
+    shown = ~_is_separator(codes)
+    if not shown.any():
+        return []
+    return group_words(codes, shown, to_display(_char_boxes(text_page, shown)))
+
+
+def group_words(
+    codes: npt.NDArray[np.uint32], shown: npt.NDArray[np.bool_], boxes: DisplayBoxes
+) -> list[Word]:
+    """Words from the characters `shown` (not separators) and their displayed boxes (lefts, tops,
+    rights, bottoms). Every character of every page goes through here, so the breaks are found with
+    numpy on whole arrays (see `_word_starts`)."""
+    index = np.flatnonzero(shown)
+    lefts, tops, rights, bottoms = (column[index] for column in boxes)
+    # Runs of characters between separators; a word never spans two.
+    run_starts = np.flatnonzero(np.diff(index, prepend=-2) != 1)
+    starts = _word_starts(run_starts, lefts, tops, rights, bottoms)
+    ends = np.append(starts[1:], len(index))
+    x0s = lefts[starts].tolist()
+    y0s = np.minimum.reduceat(tops, starts).tolist()
+    x1s = np.maximum.reduceat(rights, starts).tolist()
+    y1s = np.maximum.reduceat(bottoms, starts).tolist()
+    text = "".join(map(chr, codes[index].tolist()))
+    texts = [text[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+    if ((codes >= 0xFB00) & (codes <= 0xFB06)).any():
+        texts = [piece.translate(_LIGATURE_TABLE) for piece in texts]
+    return [Word(*word) for word in zip(texts, zip(x0s, y0s, x1s, y1s, strict=True), strict=True)]
+
+
+def _word_starts(
+    run_starts: npt.NDArray[np.intp],
+    lefts: FloatArray,
+    tops: FloatArray,
+    rights: FloatArray,
+    bottoms: FloatArray,
+) -> npt.NDArray[np.intp]:
+    """Where words start among the shown characters: each run's first, and each character that breaks
+    from the word before it (a gap wider than `_WORD_GAP` of its height, a step back left, a baseline
+    jump of over half its height), measured against the word's running extent.
+
+    That extent is the previous character's box whenever, inside each word, rights never decrease, tops
+    never increase and bottoms never decrease: the usual case (one line, left to right, loose boxes of
+    one height). Breaks are first found against the previous character; a run whose words break that
+    assumption is redone character by character, so the words are exactly the running-extent ones.
+    """
+    count = len(lefts)
+    first = np.zeros(count, dtype=bool)
+    first[run_starts] = True
+    prev = np.arange(count) - 1
+    size = bottoms[prev] - tops[prev]
+    gap = lefts - rights[prev]
+    breaks = (gap > _WORD_GAP * size) | (gap < -size) | (np.abs(bottoms - bottoms[prev]) > size / 2)
+    first |= breaks
+    first[0] = True
+    steady = (rights >= rights[prev]) & (tops <= tops[prev]) & (bottoms >= bottoms[prev])
+    unsteady_runs = np.unique(np.searchsorted(run_starts, np.flatnonzero(~steady & ~first), side="right") - 1)
+    run_ends = np.append(run_starts[1:], count)
+    for run in unsteady_runs.tolist():
+        start, end = int(run_starts[run]), int(run_ends[run])
+        first[start:end] = _run_word_starts(
+            lefts[start:end], tops[start:end], rights[start:end], bottoms[start:end]
+        )
+    return np.flatnonzero(first)
+
+
+def _run_word_starts(
+    lefts: FloatArray, tops: FloatArray, rights: FloatArray, bottoms: FloatArray
+) -> list[bool]:
+    """Word starts in one run of characters, comparing each with the running extent of its word."""
+    starts = []
+    x1 = y0 = y1 = 0.0
+    for i, (left, top, right, bottom) in enumerate(
+        zip(lefts.tolist(), tops.tolist(), rights.tolist(), bottoms.tolist(), strict=True)
+    ):
+        size = y1 - y0
+        gap = left - x1
+        starts.append(i == 0 or gap > _WORD_GAP * size or gap < -size or abs(bottom - y1) > size / 2)
+        if starts[-1]:
+            y0, x1, y1 = top, right, bottom
         else:
-            x0, y0, x1, y1 = left, top, right, bottom
-        chars.append(ligature(code) or chr(code))
-    if chars:
-        words.append(Word("".join(chars), (x0, y0, x1, y1)))
-    return words
+            x1, y0, y1 = max(x1, right), min(y0, top), max(y1, bottom)
+    return starts
 
 
 # FPDFText_GetLooseCharBox called through a prototype taking plain addresses: pypdfium2's binding
@@ -283,23 +372,18 @@ _GET_LOOSE_CHAR_BOX = ctypes.cast(
 _RECT_SIZE = ctypes.sizeof(pdfium_c.FS_RECTF)
 
 
-def _char_boxes(text_page: pdfium.PdfTextPage, codes: list[int]) -> npt.NDArray[np.float64]:
+def _char_boxes(text_page: pdfium.PdfTextPage, shown: npt.NDArray[np.bool_]) -> FloatArray:
     """The loose box of every character, one row each (left, top, right, bottom in PDF space), written
     by PDFium into one array; rows of separators are skipped and stay zero."""
-    boxes = np.zeros((len(codes), 4), dtype=np.float32)
+    boxes = np.zeros((len(shown), 4), dtype=np.float32)
     base = boxes.ctypes.data
     raw_page = ctypes.cast(text_page.raw, ctypes.c_void_p).value
-    get_box = _GET_LOOSE_CHAR_BOX
-    separators = _SEPARATORS
-    for index, code in enumerate(codes):
-        if code not in separators and code >= 32:
-            get_box(raw_page, index, base + index * _RECT_SIZE)
+    indices = np.flatnonzero(shown)
+    addresses = base + indices * _RECT_SIZE
+    # map() drives the calls from C: no Python loop body per character.
+    deque(map(_GET_LOOSE_CHAR_BOX, repeat(raw_page, len(indices)), indices.tolist(), addresses.tolist()), 0)
     # Widened exactly as ctypes would read each float, so the arithmetic below matches float math.
     return boxes.astype(np.float64)
-
-
-DisplayBoxes = tuple[list[float], list[float], list[float], list[float]]
-DisplayConverter = Callable[[npt.NDArray[np.float64]], DisplayBoxes]
 
 
 def _to_display(page: pdfium.PdfPage) -> DisplayConverter:
@@ -318,7 +402,7 @@ def _to_display(page: pdfium.PdfPage) -> DisplayConverter:
             shown = (y1 - top, x1 - right, y1 - bottom, x1 - left)
         else:
             shown = (left - x0, y1 - top, right - x0, y1 - bottom)
-        return (shown[0].tolist(), shown[1].tolist(), shown[2].tolist(), shown[3].tolist())
+        return shown
 
     return convert
 
