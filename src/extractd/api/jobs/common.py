@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Query
 
 from extractd.api.errors import documented_errors
 from extractd.api.idempotency import REPLAY_HEADER
@@ -21,3 +23,7 @@ def created_responses(model: type, *statuses: int) -> dict[int | str, dict[str, 
         200: {"model": model, "description": "Replay of an Idempotency-Key.", "headers": REPLAY_HEADER},
         **error_responses(*statuses),
     }
+
+
+Page = Annotated[int, Query(ge=1, le=1_000_000, description="From 1.")]
+Limit = Annotated[int, Query(ge=1, le=100, description="Items per page, at most 100.")]
