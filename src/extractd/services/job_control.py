@@ -14,7 +14,7 @@ from extractd.domain.errors import DocumentContentExpired, InvalidTransition, Jo
 from extractd.domain.jobs import JobStatus
 from extractd.services.context import ServiceContext
 from extractd.services.documents import MAX_PAGE_SIZE, delete_blob, ensure_content
-from extractd.services.jobs import start_job, valid_job_id
+from extractd.services.jobs import get_job, start_job, valid_job_id
 from extractd.store.db import transaction
 from extractd.store.models import Job
 from extractd.store.repositories import DocumentsRepository, JobsRepository
@@ -46,29 +46,21 @@ def list_jobs(ctx: ServiceContext, environment_id: str, query: JobQuery) -> JobP
     return JobPage(jobs, total)
 
 
-def _job(ctx: ServiceContext, environment_id: str, job_id: str) -> Job:
-    with ctx.sessions() as session:
-        job = JobsRepository(session).get(valid_job_id(job_id), environment_id)
-    if job is None:
-        raise JobNotFound()
-    return job
-
-
 def cancel(ctx: ServiceContext, environment_id: str, job_id: str) -> Job:
     """pending|queued → cancelled (announced as job.cancelled); any other status: INVALID_STATE (409)."""
-    job = _job(ctx, environment_id, job_id)
+    job = get_job(ctx, environment_id, job_id)
     with transaction(ctx.sessions) as session:
         if not JobsRepository(session).cancel(job.id, datetime.now(UTC)):
             raise InvalidTransition("Only a pending or queued job can be cancelled.", status=job.status)
     if ctx.settings.env_concurrency:
         start_job(ctx, environment_id, None)  # a queued job gave its slot back: admit the next one
-    return _job(ctx, environment_id, job.id)
+    return get_job(ctx, environment_id, job.id)
 
 
 def restart(ctx: ServiceContext, environment_id: str, job_id: str) -> Job:
     """completed|failed|cancelled → queued again (pending while its environment has no free slot): a new
     attempt with a fresh retry budget, the old result dropped, announced as job.queued."""
-    job = _job(ctx, environment_id, job_id)
+    job = get_job(ctx, environment_id, job_id)
     with ctx.sessions() as session:
         document = DocumentsRepository(session).get(job.document_id)
     if document is None:
@@ -79,7 +71,7 @@ def restart(ctx: ServiceContext, environment_id: str, job_id: str) -> Job:
         if not JobsRepository(session).restart(job.id, target, datetime.now(UTC)):
             raise InvalidTransition("Only a completed, failed or cancelled job can be restarted.")
     start_job(ctx, environment_id, job.id)
-    return _job(ctx, environment_id, job.id)
+    return get_job(ctx, environment_id, job.id)
 
 
 def delete_job(ctx: ServiceContext, environment_id: str, job_id: str) -> None:

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from extractd.api.deps import Context, CurrentCaller
-from extractd.api.idempotency import IdempotencyKey, respond_idempotently
+from extractd.api.idempotency import IdempotencyKey
 from extractd.api.jobs import job_fields, render
-from extractd.api.jobs.common import Limit, Page, created_responses, error_responses
+from extractd.api.jobs.common import Limit, Page, created_responses, error_responses, respond_with_new_job
 from extractd.api.jobs.models import JobsCreateJobForm, JobsFromDocument, JobsJob, JobsJobList
 from extractd.api.v1.common import JsonBody, json_request_body
 from extractd.api.v1.schemas import body_ref
@@ -24,6 +24,7 @@ from extractd.services import job_control, jobs
 from extractd.services.idempotency import BindJob
 from extractd.services.job_control import JobQuery
 from extractd.services.rate_limit import check_poll_rate
+from extractd.store.models import Job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -52,25 +53,14 @@ async def create_job(
     fields = raw.form_fields if raw.form_fields is not None else raw.json_fields or {}
     job_request = job_fields.job_request(fields)
 
-    def create(job_id: str | None = None, bind: BindJob | None = None) -> tuple[int, dict[str, Any]]:
-        # job_id: an earlier request with the Idempotency-Key created the job and died before answering.
-        if job_id is not None:
-            job = jobs.get_job(context, caller.environment_id, job_id)
-        else:
-            job = jobs.create_job(
-                context, caller.environment_id, job_request, raw.upload, dialect=JOBS_DIALECT, bind=bind
-            )
-        return 201, render.job_body(job)
+    def start(bind: BindJob | None) -> Job:
+        return jobs.create_job(
+            context, caller.environment_id, job_request, raw.upload, dialect=JOBS_DIALECT, bind=bind
+        )
 
-    return await respond_idempotently(
-        context,
-        request,
-        caller.environment_id,
-        idempotency_key,
-        job_request.fingerprint_fields() | {"filename": raw.upload.filename},
-        create,
-        file_sha256=raw.upload.sha256,
-        job_create=create,
+    fingerprint = job_request.fingerprint_fields() | {"filename": raw.upload.filename}
+    return await respond_with_new_job(
+        context, request, caller.environment_id, idempotency_key, fingerprint, start, raw.upload.sha256
     )
 
 
@@ -131,18 +121,12 @@ async def create_job_from_document(
 ) -> JSONResponse:
     job_request = job_fields.from_document_fields(body)
 
-    def create(job_id: str | None = None, bind: BindJob | None = None) -> tuple[int, dict[str, Any]]:
-        if job_id is not None:
-            job = jobs.get_job(context, caller.environment_id, job_id)
-        else:
-            job = jobs.create_job_from_document(
-                context, caller.environment_id, document_id, job_request, dialect=JOBS_DIALECT, bind=bind
-            )
-        return 201, render.job_body(job)
+    def start(bind: BindJob | None) -> Job:
+        return jobs.create_job_from_document(
+            context, caller.environment_id, document_id, job_request, dialect=JOBS_DIALECT, bind=bind
+        )
 
-    return await respond_idempotently(
-        context, request, caller.environment_id, idempotency_key, body, create, job_create=create
-    )
+    return await respond_with_new_job(context, request, caller.environment_id, idempotency_key, body, start)
 
 
 @router.post(

@@ -12,12 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from extractd.api.deps import Context, CurrentCaller
 from extractd.api.idempotency import IdempotencyKey, respond_idempotently
 from extractd.api.jobs import job_fields, render
-from extractd.api.jobs.common import created_responses, error_responses
+from extractd.api.jobs.common import created_responses, error_responses, respond_with_new_job
 from extractd.api.jobs.models import JobsConfirmUpload, JobsJob, JobsUploadUrl, JobsUploadUrlRequest
 from extractd.api.v1.common import JsonBody, base_url, json_request_body
 from extractd.api.v1.uploads import read_raw_body
-from extractd.services import jobs, uploads
+from extractd.services import uploads
 from extractd.services.idempotency import BindJob
+from extractd.store.models import Job
 
 router = APIRouter(tags=["jobs"])
 
@@ -88,14 +89,7 @@ async def confirm_upload(
 ) -> JSONResponse:
     key, filename, job_request = job_fields.confirm_upload_fields(body)
 
-    def create(job_id: str | None = None, bind: BindJob | None = None) -> tuple[int, dict[str, Any]]:
-        # job_id: an earlier request with the Idempotency-Key created the job and died before answering.
-        if job_id is not None:
-            job = jobs.get_job(context, caller.environment_id, job_id)
-        else:
-            job = uploads.confirm(context, caller.environment_id, key, filename, job_request, bind=bind)
-        return 201, render.job_body(job)
+    def start(bind: BindJob | None) -> Job:
+        return uploads.confirm(context, caller.environment_id, key, filename, job_request, bind=bind)
 
-    return await respond_idempotently(
-        context, request, caller.environment_id, idempotency_key, body, create, job_create=create
-    )
+    return await respond_with_new_job(context, request, caller.environment_id, idempotency_key, body, start)
