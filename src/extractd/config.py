@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0)
 
     max_upload_mb: int = Field(50, ge=1)
+    upload_url_ttl_s: int = Field(
+        900, ge=10, le=7 * 86400, description="Seconds a presigned upload URL (jobs dialect) stays valid."
+    )
     poll_rate: float = Field(5.0, gt=0, description="Status requests per second allowed per job.")
     lease_s: float = Field(30.0, gt=0)
     max_attempts: int = Field(3, ge=1, description="Attempts before a job fails with WORKER_LOST.")

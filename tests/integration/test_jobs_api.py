@@ -69,7 +69,7 @@ async def test_error_bodies_follow_the_dialect_of_the_path(api: Api) -> None:
         ({"type": "CLASSIFICATION", "schemaId": "invoice"}, 400, "VALIDATION_ERROR"),
         ({"type": "EXTRACTION", "schemaId": "invoice", "color": "red"}, 400, "VALIDATION_ERROR"),
         ({"type": "EXTRACTION", "schemaId": "no-such-schema"}, 404, "TEMPLATE_NOT_FOUND"),
-        ({"type": "EXTRACTION", "schemaId": str(uuid.uuid4())}, 404, "TEMPLATE_NOT_FOUND"),
+        ({"type": "EXTRACTION", "schemaId": "3f0c6b1e-0000-4000-8000-00000000"}, 404, "TEMPLATE_NOT_FOUND"),
     ],
 )
 async def test_create_refuses_bad_fields(

@@ -255,12 +255,15 @@ def test_cancel_and_restart(sessions: SessionFactory) -> None:
         assert not jobs.cancel(running, utcnow())
     assert job_row(sessions, queued).status == JobStatus.CANCELLED
     with transaction(sessions) as session:
+        session.get(Job, queued).attempt = 3  # type: ignore[union-attr]  # its retry budget used up
         ResultsRepository(session).save(queued, 1, {"old": True}, utcnow())
-        assert JobsRepository(session).mark_queued(queued, utcnow())  # restart
-        assert not JobsRepository(session).mark_queued(running, utcnow())  # processing: not restartable
+        assert JobsRepository(session).restart(queued, JobStatus.QUEUED, utcnow())
+        assert not JobsRepository(session).restart(running, JobStatus.QUEUED, utcnow())  # processing
+        assert not JobsRepository(session).restart(queued, JobStatus.QUEUED, utcnow())  # queued already
         assert ResultsRepository(session).get(queued) is None
     job = job_row(sessions, queued)
     assert (job.status, job.error_code, job.cancelled_at) == (JobStatus.QUEUED, None, None)
+    assert job.attempt == 0  # a restart is a new attempt with a fresh retry budget
 
 
 def test_stale_queued_jobs_are_found_once_per_period(sessions: SessionFactory) -> None:

@@ -56,6 +56,19 @@ def test_generated_requests_get_documented_answers(case: schemathesis.Case, api_
     )
 
 
+# The jobs dialect again, as its clients call it (Bearer), over its paths only: every operation of /api/…
+# outside /api/v1/, including the anonymous PUT to an upload URL (a random key or signature: 403/404).
+jobs_schema = schema.include(path_regex=r"^/api/(?!v1/)")
+
+
+@jobs_schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_generated_jobs_requests_get_documented_answers(case: schemathesis.Case, api_key: str) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {api_key}"}, excluded_checks=[positive_data_acceptance]
+    )
+
+
 HOSTILE_TEXT = st.sampled_from(["\x00", "a\x00b", "name\x00", "\x01\x1f", "\x7f", "tab\there", "\x1b[31m"])
 NESTING = st.sampled_from([33, 100, 500])
 

@@ -330,7 +330,7 @@ async def test_job_transitions_write_their_events(
                 token, JobStatus.COMPLETED, flagged_count=None, result_expires_at=utcnow(), now=utcnow()
             )
         with transaction(sessions) as session:
-            assert JobsRepository(session).mark_queued(job_id, utcnow())  # restart
+            assert JobsRepository(session).restart(job_id, JobStatus.QUEUED, utcnow())
         with transaction(sessions) as session:
             token = JobsRepository(session).claim(job_id, "test-worker", 60, utcnow())
             assert token is not None

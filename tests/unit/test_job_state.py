@@ -24,6 +24,10 @@ ALLOWED = {
     (S.COMPLETED, S.QUEUED),
     (S.FAILED, S.QUEUED),
     (S.CANCELLED, S.QUEUED),
+    # restart into an environment with no free slot (EXTRACTD_ENV_CONCURRENCY)
+    (S.COMPLETED, S.PENDING),
+    (S.FAILED, S.PENDING),
+    (S.CANCELLED, S.PENDING),
 }
 ALL_PAIRS = list(itertools.product(JobStatus, JobStatus))
 

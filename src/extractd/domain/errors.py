@@ -281,6 +281,55 @@ class PageImageUnavailable(ExtractdError):
     code = "PAGE_IMAGE_UNAVAILABLE"
 
 
+# --- documents and presigned uploads (the jobs dialect) -------------------------------------------
+class DocumentNotFound(ExtractdError):
+    """No such document in this environment."""
+
+    code = "DOCUMENT_NOT_FOUND"
+
+
+class DocumentInUse(ExtractdError):
+    """A job of this document is still pending, queued or processing; cancel it or wait for it."""
+
+    code = "DOCUMENT_IN_USE"
+
+
+class DocumentContentExpired(ExtractdError):
+    """The document's bytes are no longer stored (they expire with the last result that needs them)."""
+
+    code = "DOCUMENT_CONTENT_EXPIRED"
+
+
+class UploadNotFound(ExtractdError):
+    """No such upload in this environment."""
+
+    code = "UPLOAD_NOT_FOUND"
+
+
+class UploadExpired(ExtractdError):
+    """The upload URL expired before a file arrived; ask for a new one."""
+
+    code = "UPLOAD_EXPIRED"
+
+
+class UploadAlreadyUsed(ExtractdError):
+    """This upload was used already (upload URLs and their keys are single use)."""
+
+    code = "UPLOAD_ALREADY_USED"
+
+
+class UploadNotReceived(ExtractdError):
+    """No file has been uploaded to this upload URL yet."""
+
+    code = "UPLOAD_NOT_RECEIVED"
+
+
+class UploadSignatureInvalid(ExtractdError):
+    """The upload URL's signature does not match: use the URL exactly as upload-url answered it."""
+
+    code = "UPLOAD_SIGNATURE_INVALID"
+
+
 # --- job failure codes (stored on failed jobs, never raised over HTTP) ----------------------------
 class Cancelled(ExtractdError):
     """The job was cancelled."""

@@ -32,10 +32,10 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     ),
     # review: approved (possibly corrected) → completed; rejected → failed with REVIEW_REJECTED.
     JobStatus.REVIEW_REQUIRED: frozenset({JobStatus.COMPLETED, JobStatus.FAILED}),
-    # restart: a new attempt of the same job.
-    JobStatus.COMPLETED: frozenset({JobStatus.QUEUED}),
-    JobStatus.FAILED: frozenset({JobStatus.QUEUED}),
-    JobStatus.CANCELLED: frozenset({JobStatus.QUEUED}),
+    # restart: a new attempt of the same job (pending while its environment has no free slot).
+    JobStatus.COMPLETED: frozenset({JobStatus.QUEUED, JobStatus.PENDING}),
+    JobStatus.FAILED: frozenset({JobStatus.QUEUED, JobStatus.PENDING}),
+    JobStatus.CANCELLED: frozenset({JobStatus.QUEUED, JobStatus.PENDING}),
 }
 
 

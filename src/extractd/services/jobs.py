@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from extractd.domain import errors
 from extractd.domain.errors import (
+    DocumentNotFound,
     ExtractdError,
     JobFailed,
     JobNotFound,
@@ -27,12 +28,14 @@ from extractd.domain.errors import (
     ValidationFailed,
 )
 from extractd.domain.jobs import JobStatus
-from extractd.domain.pacing import WORKLOAD_OPTION
+from extractd.domain.pacing import WORKLOAD_OPTION, Workload
 from extractd.engine.sniff import sniff_type
 from extractd.engine.workload import estimate_workload
 from extractd.queue import fairness
 from extractd.services import filters, templates
 from extractd.services.context import ServiceContext
+from extractd.services.documents import delete_blob, ensure_content
+from extractd.services.ids import valid_id
 from extractd.services.webhook_coverage import ensure_webhook_coverage
 from extractd.store import secrets
 from extractd.store.blobs import BlobStoreError
@@ -116,10 +119,51 @@ def create_job(
 
     ``bind`` runs in the transaction that inserts the job (an Idempotency-Key records the job there).
     """
-    if bool(request.template_name) == bool(request.filter_name):
-        raise ValidationFailed("Give exactly one of templateName or filterName.")
     content_type = sniff_type(upload.content)
     workload = estimate_workload(upload.content, content_type, request.password)
+
+    def document(session: Session, now: datetime) -> Document:
+        return _store_document(ctx, session, environment_id, upload, content_type, now)
+
+    return _insert_job(
+        ctx, environment_id, request, upload.filename, document, dialect, bind, parent_run_id, workload
+    )
+
+
+def create_job_from_document(
+    ctx: ServiceContext,
+    environment_id: str,
+    document_id: str,
+    request: JobRequest,
+    dialect: str = "v1",
+    bind: Callable[[Session, str], None] | None = None,
+) -> Job:
+    """A new job on a document stored before (a re-extraction: no upload); it keeps the document's name."""
+    document_id = valid_id(document_id, DocumentNotFound)
+
+    def document(session: Session, now: datetime) -> Document:
+        found = DocumentsRepository(session).lock(document_id, environment_id)
+        if found is None:
+            raise DocumentNotFound()
+        ensure_content(ctx, found)
+        return found
+
+    return _insert_job(ctx, environment_id, request, None, document, dialect, bind)
+
+
+def _insert_job(
+    ctx: ServiceContext,
+    environment_id: str,
+    request: JobRequest,
+    filename: str | None,
+    document_for: Callable[[Session, datetime], Document],
+    dialect: str,
+    bind: Callable[[Session, str], None] | None,
+    parent_run_id: str | None = None,
+    workload: Workload | None = None,
+) -> Job:
+    if bool(request.template_name) == bool(request.filter_name):
+        raise ValidationFailed("Give exactly one of templateName or filterName.")
     if request.delivery_mode == "webhook":
         ensure_webhook_coverage(ctx.webhook_subscriptions, environment_id)
     sealed_password = secrets.seal(ctx.sessions, request.password) if request.password else None
@@ -130,7 +174,6 @@ def create_job(
             # With EXTRACTD_ENV_CONCURRENCY a job waits as pending until its environment has a slot.
             status=(JobStatus.PENDING if ctx.settings.env_concurrency else JobStatus.QUEUED).value,
             dialect=dialect,
-            filename=upload.filename[:500],
             parent_run_id=parent_run_id,
             options=_engine_options(request),
             secret=sealed_password,
@@ -140,15 +183,18 @@ def create_job(
             queued_at=now,
         )
         _pin_definitions(ctx, session, environment_id, job, request)
-        # With the jobs ahead of it, for the polling hint (domain.pacing): counted before it is added.
-        queued, processing = JobsRepository(session).active_counts()
-        job.options = job.options | {WORKLOAD_OPTION: workload.behind(queued, processing).to_json()}
-        job.document_id = _store_document(ctx, session, environment_id, upload, content_type, now).id
+        if workload is not None:  # a re-extraction has no upload to estimate from: the default hint
+            # With the jobs ahead of it, for the polling hint (domain.pacing): counted before it is added.
+            queued, processing = JobsRepository(session).active_counts()
+            job.options = job.options | {WORKLOAD_OPTION: workload.behind(queued, processing).to_json()}
+        document = document_for(session, now)
+        job.document_id, job.filename = document.id, (filename or document.filename)[:500]
         JobsRepository(session).add(job)
         if bind is not None:
             bind(session, job.id)
-    _start(ctx, environment_id, job.id)
-    return job
+    start_job(ctx, environment_id, job.id)
+    # Under a concurrency limit the admission may have queued it meanwhile: answer what it is now.
+    return get_job(ctx, environment_id, job.id) if ctx.settings.env_concurrency else job
 
 
 def _store_document(
@@ -159,32 +205,49 @@ def _store_document(
     content_type: str,
     now: datetime,
 ) -> Document:
-    """The environment's document with these bytes, stored now unless it exists (one per content)."""
-    blob_key = document_blob_key(environment_id, upload.sha256)
-    # Bytes first, also for a document that exists (its blob may have been purged with its last result):
-    # a job row must never point at a blob that is not there.
+    """The environment's document with these bytes (one per content), stored now unless it exists.
+
+    Bytes first: a job row must never point at a blob that is not there. An existing document gets its
+    bytes written again, as they may have gone with its last expired result.
+    """
+    documents = DocumentsRepository(session)
+    existing = documents.by_content(environment_id, upload.sha256, lock=True)
+    if existing is not None:
+        _put(ctx, existing.blob_key, upload.content)
+        return existing
+    document_id = str(uuid.uuid4())
+    document = Document(
+        id=document_id,
+        environment_id=environment_id,
+        blob_key=document_blob_key(environment_id, document_id),
+        filename=upload.filename[:500],
+        content_type=content_type,
+        size=len(upload.content),
+        sha256=upload.sha256,
+        created_at=now,
+    )
+    _put(ctx, document.blob_key, upload.content)
+    stored = documents.add_or_existing(document)
+    if stored is not document:  # the same bytes were committed meanwhile by another upload: use those
+        delete_blob(ctx, document.blob_key)
+    return stored
+
+
+def _put(ctx: ServiceContext, blob_key: str, content: bytes) -> None:
     try:
-        ctx.blobs.put(blob_key, upload.content)
+        ctx.blobs.put(blob_key, content)
     except BlobStoreError as exc:
         raise TransientError("The document could not be stored; retry shortly.") from exc
-    return DocumentsRepository(session).add_or_existing(
-        Document(
-            environment_id=environment_id,
-            blob_key=blob_key,
-            filename=upload.filename[:500],
-            content_type=content_type,
-            size=len(upload.content),
-            sha256=upload.sha256,
-            created_at=now,
-        )
-    )
 
 
-def _start(ctx: ServiceContext, environment_id: str, job_id: str) -> None:
-    """Hand a new (or restarted) job to the workers: admitted when a slot is free, else dispatched."""
+def start_job(ctx: ServiceContext, environment_id: str, job_id: str | None) -> None:
+    """Hand a new (or restarted) job to the workers: admitted when a slot is free, else dispatched.
+
+    With ``job_id`` None (a slot was freed) only the admission runs.
+    """
     if ctx.settings.env_concurrency:
         _admit(ctx, environment_id)
-    else:
+    elif job_id is not None:
         _dispatch(ctx, job_id)
 
 
@@ -204,17 +267,13 @@ def _dispatch(ctx: ServiceContext, job_id: str) -> None:
         logger.exception("could not dispatch job %s; the reaper will retry", job_id)
 
 
-def _valid_job_id(job_id: str) -> str:
-    # Any non-UUID id answers 404 like any unknown id: the id alone reveals nothing.
-    try:
-        return str(uuid.UUID(job_id))
-    except ValueError:
-        raise JobNotFound() from None
+def valid_job_id(job_id: str) -> str:
+    return valid_id(job_id, JobNotFound)
 
 
 def get_job(ctx: ServiceContext, environment_id: str, job_id: str) -> Job:
     with ctx.sessions() as session:
-        job = JobsRepository(session).get(_valid_job_id(job_id), environment_id)
+        job = JobsRepository(session).get(valid_job_id(job_id), environment_id)
         if job is None:
             raise JobNotFound()
         return job
@@ -242,7 +301,7 @@ def get_result(ctx: ServiceContext, environment_id: str, job_id: str) -> tuple[J
     """The job and its result payload; reading never consumes it."""
     now = datetime.now(UTC)
     with ctx.sessions() as session:
-        job = JobsRepository(session).get(_valid_job_id(job_id), environment_id)
+        job = JobsRepository(session).get(valid_job_id(job_id), environment_id)
         if job is None:
             raise JobNotFound()
         _ensure_result_ready(job, now)

@@ -33,7 +33,7 @@ from extractd.domain.templates import Template, parse_template
 from extractd.engine.page_images import PageImage, render_page
 from extractd.engine.page_images import page_sizes as engine_page_sizes
 from extractd.services.context import ServiceContext
-from extractd.services.jobs import _valid_job_id, get_job, result_available
+from extractd.services.jobs import get_job, result_available, valid_job_id
 from extractd.services.keys import Caller
 from extractd.store.blobs import BlobNotFound, BlobStoreError
 from extractd.store.db import transaction
@@ -226,7 +226,7 @@ def reject(ctx: ServiceContext, caller: Caller, job_id: str, reason: str) -> Job
 
 def _awaiting_review(session: Any, environment_id: str, job_id: str) -> tuple[Job, dict[str, Any]]:
     """The job and a copy of its result, if it awaits review (the decision's UPDATE re-checks that)."""
-    job = JobsRepository(session).get(_valid_job_id(job_id), environment_id)
+    job = JobsRepository(session).get(valid_job_id(job_id), environment_id)
     if job is None:
         raise JobNotFound()
     if job.status != JobStatus.REVIEW_REQUIRED:

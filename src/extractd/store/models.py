@@ -307,6 +307,22 @@ class WebhookAttempt(Base):
     duration_ms: Mapped[int] = mapped_column(Integer)
 
 
+class PresignedUpload(Base):
+    """An upload URL handed out by POST /api/jobs/upload-url: single use, expiring (migration 0009)."""
+
+    __tablename__ = "presigned_uploads"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # upl_…: the client's handle
+    environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    blob_key: Mapped[str] = mapped_column(String(500))  # where the PUT bytes wait for confirm-upload
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the PUT (local storage)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # confirm-upload made job_id
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class ServerKey(Base):
     """Keys the server made for itself (the document-password key); no endpoint reads this table."""
 

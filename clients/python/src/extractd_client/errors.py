@@ -482,3 +482,48 @@ def error_class(code: str | None, status: int) -> type[ExtractdError]:
     if status in _BY_STATUS:
         return _BY_STATUS[status]
     return ServerError if status >= 500 else ExtractdError
+
+
+# --- the jobs dialect's documents and presigned uploads -------------------------------------------
+class DocumentInUse(Conflict):
+    """A job of this document is still pending, queued or processing."""
+
+    code = "DOCUMENT_IN_USE"
+
+
+class DocumentContentExpired(Gone):
+    """The document's bytes are no longer stored."""
+
+    code = "DOCUMENT_CONTENT_EXPIRED"
+
+
+class UploadNotFound(NotFound):
+    """No such upload in this environment."""
+
+    code = "UPLOAD_NOT_FOUND"
+
+
+class UploadNotReceived(Conflict):
+    """No file has been uploaded to this upload URL yet."""
+
+    code = "UPLOAD_NOT_RECEIVED"
+
+
+class UploadExpired(Gone):
+    """The upload URL expired before a file arrived."""
+
+    code = "UPLOAD_EXPIRED"
+
+
+class UploadAlreadyUsed(Gone):
+    """This upload was used already."""
+
+    code = "UPLOAD_ALREADY_USED"
+
+
+class UploadSignatureInvalid(ExtractdError):
+    """The upload URL's signature does not match (HTTP 403)."""
+
+    code = "UPLOAD_SIGNATURE_INVALID"
+
+

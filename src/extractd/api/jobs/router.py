@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from extractd.api.jobs import jobs
+from extractd.api.jobs import documents, extraction, jobs, uploads
 
 router = APIRouter(prefix="/api")
-for resource in (jobs.router,):
+for resource in (uploads.router, jobs.router, extraction.router, documents.router):
     router.include_router(resource)

@@ -67,6 +67,15 @@ async def _limited_stream(request: Request, limit: int, max_bytes: int) -> Async
         yield chunk
 
 
+async def read_raw_body(request: Request, max_bytes: int) -> bytes:
+    """A body that is the file itself (a PUT to an upload URL), counted against the limit as it streams."""
+    _check_declared_length(request, max_bytes, max_bytes)
+    body = bytearray()
+    async for chunk in _limited_stream(request, max_bytes, max_bytes):
+        body.extend(chunk)
+    return bytes(body)
+
+
 async def read_create_request(request: Request, max_bytes: int) -> RawCreateRequest:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "multipart/form-data":

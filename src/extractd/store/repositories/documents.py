@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from extractd.domain.jobs import JobStatus
 from extractd.store.models import Document, Job
 
 
-def document_blob_key(environment_id: str, sha256: str) -> str:
-    """Where a document's bytes live: by content, so concurrent uploads of the same bytes write one blob."""
-    return f"documents/{environment_id}/{sha256}"
+def document_blob_key(environment_id: str, document_id: str) -> str:
+    return f"documents/{environment_id}/{document_id}"
 
 
 class DocumentsRepository:
@@ -24,23 +24,49 @@ class DocumentsRepository:
         return document
 
     def add_or_existing(self, document: Document) -> Document:
-        """The new document, or the one with the same content in its environment (committed meanwhile)."""
-        existing = self.by_content(document.environment_id, document.sha256)
-        if existing is not None:
-            return existing
+        """The new document, or the environment's document with the same content when one was committed
+        meanwhile (the unique (environment, sha256) decides; a savepoint keeps the transaction)."""
         try:
-            with self.session.begin_nested():  # a savepoint: losing the race keeps the transaction
+            with self.session.begin_nested():
                 self.session.add(document)
         except IntegrityError:
-            existing = self.by_content(document.environment_id, document.sha256)
+            existing = self.by_content(document.environment_id, document.sha256, lock=True)
             if existing is None:
                 raise
             return existing
         return document
 
-    def by_content(self, environment_id: str, sha256: str) -> Document | None:
+    def by_content(self, environment_id: str, sha256: str, lock: bool = False) -> Document | None:
+        """The environment's document with these bytes; ``lock``: held until the transaction ends, so a
+        concurrent delete waits (a job being created on it keeps it)."""
         query = select(Document).where(Document.environment_id == environment_id, Document.sha256 == sha256)
-        return self.session.scalars(query).one_or_none()
+        return self.session.scalars(query.with_for_update() if lock else query).one_or_none()
+
+    def lock(self, document_id: str, environment_id: str | None = None) -> Document | None:
+        """The document, locked until the transaction ends (delete and reuse take turns)."""
+        query = select(Document).where(Document.id == document_id)
+        if environment_id is not None:
+            query = query.where(Document.environment_id == environment_id)
+        return self.session.scalars(query.with_for_update()).one_or_none()
+
+    def page(self, environment_id: str, offset: int, limit: int) -> tuple[list[Document], int]:
+        """One page of the environment's documents, newest first, and how many it has."""
+        condition = Document.environment_id == environment_id
+        total = self.session.scalar(select(func.count()).select_from(Document).where(condition))
+        query = select(Document).where(condition).order_by(Document.created_at.desc(), Document.id.desc())
+        return list(self.session.scalars(query.offset(offset).limit(limit))), int(total or 0)
+
+    def has_active_jobs(self, document_id: str) -> bool:
+        """Whether a job of the document is pending, queued or processing (it still needs the bytes)."""
+        active = [JobStatus.PENDING.value, JobStatus.QUEUED.value, JobStatus.PROCESSING.value]
+        query = select(Job.id).where(Job.document_id == document_id, Job.status.in_(active)).limit(1)
+        return self.session.scalar(query) is not None
+
+    def delete_with_jobs(self, document: Document) -> None:
+        """The document and every job of it (their results and statistics go with them: ON DELETE CASCADE)."""
+        self.session.execute(delete(Job).where(Job.document_id == document.id))
+        self.session.delete(document)
+        self.session.flush()
 
     def get(self, document_id: str, environment_id: str | None = None) -> Document | None:
         query = select(Document).where(Document.id == document_id)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from extractd.domain.job_view import event_data
 from extractd.domain.jobs import JobStatus, sources_of
-from extractd.domain.webhooks import EVENT_OF_STATUS, JOB_UPDATED
+from extractd.domain.webhooks import EVENT_OF_STATUS, JOB_QUEUED, JOB_UPDATED
 from extractd.store.models import Environment, Job, JobResult, utcnow
 from extractd.store.repositories.webhooks import WebhookEndpointsRepository, WebhookMessagesRepository
 
@@ -43,6 +43,25 @@ class RunningJob:
     worker_id: str
     attempt: int
     started_at: datetime
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """Which of an environment's jobs a list shows; an empty field does not narrow it."""
+
+    statuses: Sequence[JobStatus] = ()
+    parent_run_id: str | None = None
+    template: str | None = None  # a template's id or name
+
+    def where(self, environment_id: str) -> ColumnElement[bool]:
+        clauses = [Job.environment_id == environment_id]
+        if self.statuses:
+            clauses.append(Job.status.in_([status.value for status in self.statuses]))
+        if self.parent_run_id is not None:
+            clauses.append(Job.parent_run_id == self.parent_run_id)
+        if self.template is not None:
+            clauses.append(or_(Job.template_id == self.template, Job.template_name == self.template))
+        return and_(*clauses)
 
 
 def _status_in(target: JobStatus) -> ColumnElement[bool]:
@@ -69,17 +88,32 @@ class JobsRepository:
         query = query.order_by(Job.created_at.desc(), Job.id).offset(offset).limit(limit)
         return list(self.session.scalars(query))
 
+    def page(self, environment_id: str, where: JobFilter, offset: int, limit: int) -> tuple[list[Job], int]:
+        """One page of the matching jobs, newest first, and how many match in all."""
+        condition = where.where(environment_id)
+        total = self.session.scalar(select(func.count()).select_from(Job).where(condition))
+        query = select(Job).where(condition).order_by(Job.created_at.desc(), Job.id.desc())
+        return list(self.session.scalars(query.offset(offset).limit(limit))), int(total or 0)
+
     def add(self, job: Job) -> Job:
         self.session.add(job)
         self.session.flush()
         return job
 
+    def delete(self, job: Job) -> None:
+        """The job row; its result and run statistics go with it (ON DELETE CASCADE)."""
+        self.session.delete(job)
+        self.session.flush()
+
     # --- API-side transitions --------------------------------------------------------------------
-    def mark_queued(self, job_id: str, now: datetime) -> bool:
-        """pending → queued (or a restart of a final job): a new attempt will follow."""
+    def restart(self, job_id: str, target: JobStatus, now: datetime) -> bool:
+        """completed|failed|cancelled → ``target`` (queued, or pending under a concurrency limit): a new
+        attempt with a fresh retry budget (``attempt`` back to 0), the old result dropped; job.queued."""
+        restartable = [JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value]
         changed = self._update(
-            and_(Job.id == job_id, _status_in(JobStatus.QUEUED), Job.status != JobStatus.PROCESSING),
-            status=JobStatus.QUEUED,
+            and_(Job.id == job_id, Job.status.in_(restartable), _status_in(target)),
+            status=target,
+            attempt=0,
             queued_at=now,
             available_at=None,
             lease_until=None,
@@ -99,7 +133,7 @@ class JobsRepository:
         )
         if changed:
             self.session.execute(delete(JobResult).where(JobResult.job_id == job_id))
-            self._announce(job_id, now)
+            self._announce(job_id, now, JOB_QUEUED)
         return changed
 
     def cancel(self, job_id: str, now: datetime) -> bool:
