@@ -136,3 +136,27 @@ def test_value_ids_need_one_per_value() -> None:
         parse_template(
             {"name": "x", "fields": [{"name": "a", "type": "enum", "values": ["A", "B"], "valueIds": ["1"]}]}
         )
+
+
+def test_values_of_plain_arrays_read_and_write_as_plain_lists() -> None:
+    from extractd.domain.schemas import values_from_schema, values_to_schema
+
+    template = schema_to_template(ORDER)
+    stored = {
+        "tags": [{"tags": "a"}, {"tags": "b"}],
+        "lines": [{"qty": 2}],
+        "buyer": {"name": "ACME", "vat": None},
+        "total": 3.5,
+        "unknown": 1,
+    }
+    shown = values_to_schema(template, stored)
+    assert shown == {
+        "tags": ["a", "b"],
+        "lines": [{"qty": 2}],
+        "buyer": {"name": "ACME", "vat": None},
+        "total": 3.5,
+        "unknown": 1,
+    }
+    assert values_from_schema(template, shown) == stored
+    # what does not fit passes through unchanged, for the corrections check to name
+    assert values_from_schema(template, {"tags": "a", "buyer": 3}) == {"tags": "a", "buyer": 3}

@@ -14,6 +14,7 @@ Pure: no I/O. Errors are :class:`InvalidTemplate` naming the offending field.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -209,3 +210,43 @@ def _check_depth(data: Any) -> None:
         if not level:
             return
     raise InvalidTemplate(f"Invalid schema: fields nest deeper than {MAX_FIELD_DEPTH} levels.")
+
+
+def values_to_schema(template: Template, content: Mapping[str, Any]) -> dict[str, Any]:
+    """A result's ``content`` as the schema form shows it: an array of plain values as a plain list
+    (``["a", "b"]``, not the template's rows ``[{"tags": "a"}, …]``)."""
+    return _convert_row(template.fields, content, to_schema=True)
+
+
+def values_from_schema(template: Template, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values written in the schema form, in the template's shape (the inverse of values_to_schema);
+    anything that does not fit is passed on unchanged, for the corrections check to name."""
+    return _convert_row(template.fields, values, to_schema=False)
+
+
+def _convert_row(
+    fields: tuple[TemplateField, ...], row: Mapping[str, Any], to_schema: bool
+) -> dict[str, Any]:
+    specs = {field.name: field for field in fields}
+    return {
+        name: _convert(specs[name], value, to_schema) if name in specs else value
+        for name, value in row.items()
+    }
+
+
+def _convert(field: TemplateField, value: Any, to_schema: bool) -> Any:
+    if field.type is FieldType.LIST and isinstance(value, list):
+        if _plain_list(field):
+            return [_plain_item(field.name, item, to_schema) for item in value]
+        return [
+            _convert_row(field.fields, row, to_schema) if isinstance(row, Mapping) else row for row in value
+        ]
+    if field.type is FieldType.SECTION and isinstance(value, Mapping):
+        return _convert_row(field.fields, value, to_schema)
+    return value
+
+
+def _plain_item(name: str, item: Any, to_schema: bool) -> Any:
+    if to_schema:
+        return item.get(name) if isinstance(item, Mapping) else item
+    return item if isinstance(item, Mapping) else {name: item}
