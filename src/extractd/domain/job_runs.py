@@ -39,7 +39,7 @@ class RunCounts:
 
     @property
     def status(self) -> RunStatus:
-        if self.total and self.completed + self.failed >= self.total:
+        if self.completed + self.failed >= self.total:
             return RunStatus.COMPLETED
         return RunStatus.PROCESSING if self.started else RunStatus.QUEUED
 

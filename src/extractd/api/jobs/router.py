@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from extractd.api.jobs import documents, extraction, jobs, uploads
+from extractd.api.jobs import documents, extraction, job_runs, jobs, schemas, uploads, webhooks
 
 router = APIRouter(prefix="/api")
-for resource in (uploads.router, jobs.router, extraction.router, documents.router):
+for resource in (
+    uploads.router,
+    jobs.router,
+    extraction.router,
+    documents.router,
+    schemas.router,
+    job_runs.router,
+    webhooks.router,
+):
     router.include_router(resource)

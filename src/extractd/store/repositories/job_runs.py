@@ -40,6 +40,13 @@ class JobRunsRepository:
         query = select(JobRun).where(JobRun.id == run_id, JobRun.environment_id == environment_id)
         return self.session.scalars(query).one_or_none()
 
+    def cut_total(self, run_id: str, total: int, now: datetime) -> None:
+        """A run whose creation stopped part-way: it has only ``total`` jobs (recounted at once)."""
+        run = self.session.scalars(select(JobRun).where(JobRun.id == run_id).with_for_update()).one()
+        run.total_jobs = total
+        self.session.flush()
+        self.refresh(run_id, now)
+
     def refresh(self, run_id: str, now: datetime) -> None:
         """Recount the run's jobs; announce progress and completion when they changed."""
         run = self.session.scalars(
