@@ -18,10 +18,12 @@ ORDER: dict[str, Any] = {
     "name": "purchase-order",
     "description": "A purchase order.",
     "fields": [
-        {"name": "po_number", "type": "text", "required": True, "description": "The PO number."},
+        {"name": "po_number", "type": "text", "required": True, "description": "PO number."},
         {"name": "total", "type": "number"},
-        {"name": "lines", "type": "object", "isArray": True, "properties": [{"name": "qty", "type": "number"}]},
-        {"name": "payment", "possibleValues": [{"id": "cc", "label": "Credit card"}, {"id": "b", "label": "Bank"}]},
+        {"name": "lines", "type": "object", "isArray": True,
+         "properties": [{"name": "qty", "type": "number"}]},
+        {"name": "payment",
+         "possibleValues": [{"id": "cc", "label": "Credit card"}, {"id": "b", "label": "Bank"}]},
     ],
 }  # fmt: skip
 

@@ -232,7 +232,7 @@ class TemplateFieldDoc(BaseModel):
     pattern: str | None = Field(None, description="A regular expression the value must match.")
     values: list[str] = Field(default_factory=list, description="The allowed values of an enum.")
     valueIds: list[str] = Field(
-        default_factory=list, description="Ids of an enum's values, in their order (a schema's possibleValues)."
+        default_factory=list, description="Ids of an enum's values, in order (a schema's possibleValues)."
     )
     dateFormat: str = Field("YYYY-MM-DD", description="Tokens YYYY YY MMMM MMM MM M DD D.")
     fields: list[TemplateFieldDoc] = Field(
