@@ -14,11 +14,10 @@ from extractd.api.idempotency import IdempotencyKey, respond_idempotently
 from extractd.api.jobs.common import created_responses, error_responses
 from extractd.api.jobs.render import list_body
 from extractd.api.v1.common import JsonBody, json_request_body
-from extractd.domain.job_view import iso_ms
+from extractd.api.v1.webhooks import webhook_out  # one rendering: the jobs form is v1's webhook, bare
 from extractd.domain.webhooks import EVENT_CATALOG
 from extractd.services import webhooks
 from extractd.store.db import transaction
-from extractd.store.models import WebhookEndpoint
 
 router = APIRouter(prefix="/webhooks", tags=["jobs"])
 
@@ -69,23 +68,6 @@ class JobsEventCatalog(BaseModel):
     data: list[JobsEventType]
 
 
-def webhook_body(endpoint: WebhookEndpoint, with_secret: bool = False) -> dict[str, Any]:
-    shown: dict[str, Any] = {
-        "id": endpoint.id,
-        "url": endpoint.url,
-        "description": endpoint.description,
-        "events": list(endpoint.events),
-        "enabled": endpoint.enabled,
-        "disabledAt": iso_ms(endpoint.disabled_at),
-        "disabledReason": endpoint.disabled_reason,
-        "createdAt": iso_ms(endpoint.created_at),
-        "updatedAt": iso_ms(endpoint.updated_at),
-    }
-    if with_secret:
-        shown["signingSecret"] = endpoint.secret
-    return shown
-
-
 @router.get(
     "/event-catalog",
     summary="Event types a webhook can receive",
@@ -101,7 +83,7 @@ def event_catalog(caller: CurrentCaller) -> dict[str, Any]:
 @router.get("", summary="List webhooks", response_model=JobsWebhookList, responses=error_responses(401))
 def list_webhooks(session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     endpoints = webhooks.list_webhooks(session, caller.environment_id)
-    return list_body([webhook_body(e) for e in endpoints], len(endpoints), 1, max(len(endpoints), 1))
+    return list_body([webhook_out(e) for e in endpoints], len(endpoints), 1, max(len(endpoints), 1))
 
 
 @router.post(
@@ -124,7 +106,7 @@ async def create_webhook(
     def create() -> tuple[int, dict[str, Any]]:
         with transaction(context.sessions) as session:
             endpoint = webhooks.create_webhook(session, context.settings, caller.environment_id, body)
-            return 201, webhook_body(endpoint, with_secret=True)
+            return 201, webhook_out(endpoint, with_secret=True)
 
     return await respond_idempotently(context, request, caller.environment_id, idempotency_key, body, create)
 
@@ -133,7 +115,7 @@ async def create_webhook(
     "/{webhook_id}", summary="Get a webhook", response_model=JobsWebhook, responses=error_responses(401, 404)
 )
 def get_webhook(webhook_id: str, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return webhook_body(webhooks.get_webhook(session, caller.environment_id, webhook_id))
+    return webhook_out(webhooks.get_webhook(session, caller.environment_id, webhook_id))
 
 
 @router.patch(
@@ -147,7 +129,7 @@ def update_webhook(
     webhook_id: str, body: JsonBody, context: Context, session: DbSession, caller: CurrentCaller
 ) -> dict[str, Any]:
     endpoint = webhooks.update_webhook(session, context.settings, caller.environment_id, webhook_id, body)
-    return webhook_body(endpoint)
+    return webhook_out(endpoint)
 
 
 @router.delete(
