@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from extractd.api.jobs import documents, extraction, job_runs, jobs, schemas, uploads, webhooks
 
@@ -17,3 +18,11 @@ for resource in (
     webhooks.router,
 ):
     router.include_router(resource)
+
+# The request bodies these routers read themselves, added to the OpenAPI components by ``create_app``.
+DOCUMENTED_REQUEST_MODELS: tuple[type[BaseModel], ...] = (
+    schemas.JobsSchemaInput,
+    webhooks.JobsWebhookInput,
+    webhooks.JobsWebhookPatch,
+    job_runs.JobsJobRunForm,
+)
