@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from api_support import Api
-from jobs_support import bearer
+from jobs_support import JOBS, assert_jobs_error, bearer, create_job, wait_for_jobs_job
 from processes import start_worker
 from receivers import Receiver
 
@@ -98,3 +98,49 @@ async def test_a_batch_run_is_counted_to_completion_and_announced(
     jobs = by_type["job.completed"]
     assert {job["parentRunId"] for job in jobs} == {run["id"]}
     assert sorted(job["filename"] for job in jobs) == ["a.pdf", "b.pdf"]
+
+
+async def test_create_complete_patch_shows_the_edit_and_announces_job_updated(
+    make_api: Any, tmp_path: Path, cleanup: list[Any], invoice_pdf: bytes
+) -> None:
+    api, receiver = await setup(make_api, tmp_path, cleanup, ["job.updated"])
+    async with api.client() as client:
+        created = await create_job(client, api, invoice_pdf)
+        job = await wait_for_jobs_job(client, api, created.json()["id"])
+        assert job["status"] == "COMPLETED", job
+        path = f"{JOBS}/{job['id']}/extraction"
+        before = (await client.get(path, headers=bearer(api))).json()
+        patched = await client.patch(
+            path, headers=bearer(api), json={"fields": {"invoice_number": "INV-EDITED", "total_amount": 99.5}}
+        )
+        after = (await client.get(path, headers=bearer(api))).json()
+        unchanged = await client.patch(
+            path, headers=bearer(api), json={"fields": {"invoice_number": "INV-EDITED"}}
+        )
+        unknown = await client.patch(path, headers=bearer(api), json={"fields": {"shoe_size": 42}})
+        wrong_type = await client.patch(path, headers=bearer(api), json={"fields": {"total_amount": "lots"}})
+        bad_cell = await client.patch(
+            path, headers=bearer(api), json={"fields": {"line_items": [{"quantity": "two"}]}}
+        )
+        not_fields = await client.patch(path, headers=bearer(api), json={"invoice_number": "X"})
+    assert patched.status_code == 200, patched.text
+    assert patched.json() == after
+    assert after["fields"]["invoice_number"] == "INV-EDITED" and after["fields"]["total_amount"] == 99.5
+    assert after["documents"][0]["content"]["invoice_number"] == "INV-EDITED"
+    (edit,) = after["edits"]
+    assert edit["keyId"] and edit["at"].endswith("Z")
+    assert edit["changes"] == {
+        "invoice_number": {"from": before["fields"]["invoice_number"], "to": "INV-EDITED"},
+        "total_amount": {"from": before["fields"]["total_amount"], "to": 99.5},
+    }
+    assert unchanged.status_code == 200 and len(unchanged.json()["edits"]) == 1  # no change, no edit
+    assert_jobs_error(unknown, 422, "INVALID_CORRECTION")
+    assert "shoe_size" in unknown.json()["message"]
+    assert_jobs_error(wrong_type, 422, "INVALID_CORRECTION")
+    assert "total_amount" in wrong_type.json()["message"]
+    assert_jobs_error(bad_cell, 422, "INVALID_CORRECTION")
+    assert "line_items[0].quantity" in bad_cell.json()["message"]
+    assert_jobs_error(not_fields, 400, "VALIDATION_ERROR")
+    (record,) = receiver.wait_for(1, timeout=60)  # one job.updated: the patch that changed something
+    assert record.verified and record.json["type"] == "job.updated"
+    assert record.json["data"]["id"] == job["id"] and record.json["data"]["status"] == "COMPLETED"

@@ -19,7 +19,7 @@ from extractd.domain.errors import InvalidCorrection, JobNotFound, ResultExpired
 from extractd.domain.job_view import iso_ms
 from extractd.domain.schemas import values_from_schema
 from extractd.services.context import ServiceContext
-from extractd.services.jobs import _ensure_result_ready, _valid_job_id
+from extractd.services.jobs import ensure_result_ready, valid_job_id
 from extractd.services.keys import Caller
 from extractd.services.review import document_index, template_of
 from extractd.store.db import transaction
@@ -37,10 +37,10 @@ def patch_extraction(
     now = datetime.now(UTC)
     with transaction(ctx.sessions) as session:
         jobs = JobsRepository(session)
-        job = jobs.get(_valid_job_id(job_id), caller.environment_id)
+        job = jobs.get(valid_job_id(job_id), caller.environment_id)
         if job is None:
             raise JobNotFound()
-        _ensure_result_ready(job, now)
+        ensure_result_ready(job, now)
         results = ResultsRepository(session)
         result = results.get_for_update(job.id)
         if result is None:

@@ -249,7 +249,7 @@ class JobRunStats(Base):
 class JobRun(Base):
     """A batch run of the jobs dialect (``POST /api/job-runs``): its jobs carry its id as parent_run_id.
 
-    The counts are recounted from the jobs in the transaction of each of their transitions (migration 0009).
+    The counts are recounted from the jobs in the transaction of each of their transitions (migration 0010).
     """
 
     __tablename__ = "job_runs"

@@ -5,13 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from extractd.api.jobs import documents, extraction, job_runs, jobs, schemas, uploads, webhooks
+from extractd.api.jobs import (
+    documents,
+    extraction,
+    extraction_edits,
+    job_runs,
+    jobs,
+    schemas,
+    uploads,
+    webhooks,
+)
 
 router = APIRouter(prefix="/api")
 for resource in (
     uploads.router,
     jobs.router,
     extraction.router,
+    extraction_edits.router,
     documents.router,
     schemas.router,
     job_runs.router,
@@ -25,4 +35,5 @@ DOCUMENTED_REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     webhooks.JobsWebhookInput,
     webhooks.JobsWebhookPatch,
     job_runs.JobsJobRunForm,
+    extraction_edits.JobsExtractionPatch,
 )

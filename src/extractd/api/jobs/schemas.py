@@ -3,15 +3,15 @@ version, every version readable. A schema is addressed by its id (or its name, l
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from extractd.api.deps import Context, CurrentCaller, DbSession
 from extractd.api.idempotency import IdempotencyKey, respond_idempotently
-from extractd.api.jobs.common import created_responses, error_responses
+from extractd.api.jobs.common import Limit, Page, created_responses, error_responses
 from extractd.api.jobs.render import list_body
 from extractd.api.v1.common import JsonBody, json_request_body
 from extractd.domain.job_view import iso_ms
@@ -21,9 +21,6 @@ from extractd.services.templates import TemplateView
 from extractd.store.db import transaction
 
 router = APIRouter(prefix="/schema", tags=["jobs"])
-
-Page = Annotated[int, Query(ge=1, description="From 1.")]
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 class JobsPossibleValue(BaseModel):

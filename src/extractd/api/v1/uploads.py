@@ -69,9 +69,9 @@ async def limited_stream(request: Request, limit: int, max_bytes: int) -> AsyncG
 
 async def read_raw_body(request: Request, max_bytes: int) -> bytes:
     """A body that is the file itself (a PUT to an upload URL), counted against the limit as it streams."""
-    _check_declared_length(request, max_bytes, max_bytes)
+    check_declared_length(request, max_bytes, max_bytes)
     body = bytearray()
-    async for chunk in _limited_stream(request, max_bytes, max_bytes):
+    async for chunk in limited_stream(request, max_bytes, max_bytes):
         body.extend(chunk)
     return bytes(body)
 

@@ -1,7 +1,7 @@
 """job_runs: batch runs of the jobs dialect (POST /api/job-runs) with their counts kept current
 
-Revision ID: 0009_job_runs
-Revises: 0008_jobs_dialect
+Revision ID: 0010_job_runs
+Revises: 0009_presigned_uploads
 Create Date: 2026-12-02 15:45:00
 
 (job_run_stats of 0004 is something else: one row per finished attempt of any job, for /metrics.)
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_job_runs"
-down_revision = "0008_jobs_dialect"
+revision = "0010_job_runs"
+down_revision = "0009_presigned_uploads"
 branch_labels = None
 depends_on = None
 
