@@ -53,6 +53,7 @@ JOBS_OPERATIONS = {
     ("get", "/api/documents/{document_id}"),
     ("delete", "/api/documents/{document_id}"),
     ("get", "/api/documents/{document_id}/content"),
+    ("patch", "/api/jobs/{job_id}/extraction"),
     ("get", "/api/schema"),
     ("post", "/api/schema"),
     ("get", "/api/schema/{schema_id}"),

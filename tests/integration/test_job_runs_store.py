@@ -118,7 +118,7 @@ def test_a_run_counts_its_jobs_as_they_end_and_announces_it(sessions: SessionFac
 
     # a restarted job makes the run unfinished again
     with transaction(sessions) as session:
-        assert JobsRepository(session).mark_queued(failing, utcnow())
+        assert JobsRepository(session).restart(failing, JobStatus.QUEUED, utcnow())
     run = run_row(sessions, run_id)
     assert (run.status, run.failed_jobs, run.completed_at) == ("PROCESSING", 1, None)
     assert [event for event, _ in run_events(sessions)].count("job_run.progress") == 4
