@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -51,6 +53,21 @@ JOBS_OPERATIONS = {
     ("get", "/api/documents/{document_id}"),
     ("delete", "/api/documents/{document_id}"),
     ("get", "/api/documents/{document_id}/content"),
+    ("patch", "/api/jobs/{job_id}/extraction"),
+    ("get", "/api/schema"),
+    ("post", "/api/schema"),
+    ("get", "/api/schema/{schema_id}"),
+    ("put", "/api/schema/{schema_id}"),
+    ("delete", "/api/schema/{schema_id}"),
+    ("get", "/api/schema/{schema_id}/versions"),
+    ("post", "/api/job-runs"),
+    ("get", "/api/job-runs/{run_id}"),
+    ("get", "/api/webhooks"),
+    ("post", "/api/webhooks"),
+    ("get", "/api/webhooks/event-catalog"),
+    ("get", "/api/webhooks/{webhook_id}"),
+    ("patch", "/api/webhooks/{webhook_id}"),
+    ("delete", "/api/webhooks/{webhook_id}"),
 }
 # The PUT to a presigned upload URL: its signature authorises it, not an API key.
 SIGNED_OPERATIONS = {("put", "/api/uploads/{key}")}
@@ -100,6 +117,15 @@ def _assert_documented_errors(operation: dict[str, Any], error_ref: str, method:
     assert "401" in errors, (method, path)
     for response in errors.values():
         assert response["content"]["application/json"]["schema"]["$ref"] == error_ref, (method, path)
+
+
+async def test_every_referenced_component_exists(api: Api) -> None:
+    async with api.client() as client:
+        schema = (await client.get("/openapi.json")).json()
+    text = json.dumps(schema)
+    referenced = set(re.findall(r'"#/components/schemas/([^"]+)"', text))
+    assert referenced <= set(schema["components"]["schemas"])
+    assert {"JobsSchemaInput", "JobsWebhookInput", "JobsJobRunForm"} <= referenced
 
 
 async def test_create_job_request_fields_are_documented_for_both_encodings(api: Api) -> None:

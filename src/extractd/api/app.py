@@ -111,7 +111,9 @@ def _document_request_models(app: FastAPI) -> None:
         _, definitions = models_json_schema(
             [
                 (model, "validation")
-                for model in DOCUMENTED_REQUEST_MODELS + jobs_models.DOCUMENTED_REQUEST_MODELS
+                for model in DOCUMENTED_REQUEST_MODELS
+                + jobs_models.DOCUMENTED_REQUEST_MODELS
+                + jobs_router.DOCUMENTED_REQUEST_MODELS
             ],
             ref_template="#/components/schemas/{model}",
         )

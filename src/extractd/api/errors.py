@@ -46,6 +46,7 @@ _STATUS_BY_CODE: dict[str, int] = {
     errors.DocumentNotFound.code: 404,
     errors.UploadNotFound.code: 404,
     errors.JobNotFound.code: 404,
+    errors.JobRunNotFound.code: 404,
     errors.WebhookNotFound.code: 404,
     errors.WebhookMessageNotFound.code: 404,
     errors.TemplateNotFound.code: 404,

@@ -50,6 +50,19 @@ def validate_corrections(template: Template, corrections: Any) -> dict[str, Any]
     return checked
 
 
+def apply_corrections(template: Template, document: dict[str, Any], corrections: Any) -> dict[str, Any]:
+    """Check the corrections against ``template`` and write them into the result ``document``'s
+    ``content``; the changes made, as field name → ``{"from": old, "to": new}`` (unchanged values left
+    out). Each field's value is replaced whole (a section or list included)."""
+    changes: dict[str, Any] = {}
+    for name, value in validate_corrections(template, corrections).items():
+        old = (document.get("content") or {}).get(name)
+        if old != value:
+            changes[name] = {"from": old, "to": value}
+            document.setdefault("content", {})[name] = value
+    return changes
+
+
 def check_value(spec: TemplateField, value: Any, path: str) -> Any:
     """``value`` if it fits ``spec`` (numbers of integer-valued decimals stay as given)."""
     if value is None:

@@ -161,6 +161,12 @@ class JobNotFound(ExtractdError):
     code = "JOB_NOT_FOUND"
 
 
+class JobRunNotFound(ExtractdError):
+    """No such job run in this environment."""
+
+    code = "JOB_RUN_NOT_FOUND"
+
+
 class TemplateNotFound(ExtractdError):
     """No such template."""
 

@@ -56,6 +56,9 @@ class TemplateField(BaseModel):
     required: bool = False
     pattern: str | None = Field(None, max_length=1000)
     values: tuple[str, ...] = ()
+    # Ids of an enum's values, in their order (a jobs-dialect schema's possibleValues `[{id, label}]`);
+    # the result carries the value itself, the label.
+    value_ids: tuple[str, ...] = Field((), alias="valueIds")
     date_format: str = Field(DEFAULT_DATE_FORMAT, alias="dateFormat", max_length=40)
     fields: tuple[TemplateField, ...] = ()
 
@@ -87,6 +90,10 @@ class TemplateField(BaseModel):
             raise ValueError(f"only list and section fields take `fields`, not {self.type}")
         if self.type is FieldType.ENUM and not self.values:
             raise ValueError("an enum field needs `values`")
+        if self.value_ids and len(self.value_ids) != len(self.values):
+            raise ValueError("`valueIds` needs one id per value, in the order of `values`")
+        if len(set(self.value_ids)) != len(self.value_ids):
+            raise ValueError("`valueIds` must be unique")
         return self
 
     def accepts(self, value: object) -> bool:

@@ -285,7 +285,7 @@ def result_available(job: Job, now: datetime) -> bool:
     return job.result_expires_at is None or job.result_expires_at >= now
 
 
-def _ensure_result_ready(job: Job, now: datetime) -> None:
+def ensure_result_ready(job: Job, now: datetime) -> None:
     status = JobStatus(job.status)
     if status in (JobStatus.FAILED, JobStatus.CANCELLED):
         raise JobFailed(f"The job failed ({job.error_code}): {job.error_message or ''}".strip())
@@ -304,7 +304,7 @@ def get_result(ctx: ServiceContext, environment_id: str, job_id: str) -> tuple[J
         job = JobsRepository(session).get(valid_job_id(job_id), environment_id)
         if job is None:
             raise JobNotFound()
-        _ensure_result_ready(job, now)
+        ensure_result_ready(job, now)
         result = ResultsRepository(session).get(job.id)
         if result is None:
             # Completed but purged between the two reads, or purged by the reaper: gone for good.

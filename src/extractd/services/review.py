@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from extractd.domain.corrections import validate_corrections
+from extractd.domain.corrections import apply_corrections
 from extractd.domain.errors import (
     CorruptFile,
     InvalidCorrection,
@@ -191,15 +191,10 @@ def approve(
     with transaction(ctx.sessions) as session:
         job, data = _awaiting_review(session, caller.environment_id, job_id)
         changes: dict[str, dict[str, Any]] = {}
-        index = _document_index(data, document) if corrections or document is not None else None
+        index = document_index(data, document) if corrections or document is not None else None
         if corrections and index is not None:
             target = data["documents"][index]
-            template = _template_of(job, target)
-            for name, value in validate_corrections(template, corrections).items():
-                old = (target.get("content") or {}).get(name)
-                if old != value:
-                    changes[name] = {"from": old, "to": value}
-                    target.setdefault("content", {})[name] = value
+            changes = apply_corrections(template_of(job, target), target, corrections)
         data["review"] = _review_record("approved", caller, now, changes, index if changes else None)
         jobs = JobsRepository(session)
         if not jobs.approve_review(job.id, now):  # announces job.completed
@@ -237,7 +232,7 @@ def _awaiting_review(session: Any, environment_id: str, job_id: str) -> tuple[Jo
     return job, copy.deepcopy(result.data)
 
 
-def _document_index(data: dict[str, Any], document: int | None) -> int:
+def document_index(data: dict[str, Any], document: int | None) -> int:
     documents = data.get("documents") or []
     extracted = [i for i, doc in enumerate(documents) if doc.get("extracted", True)]
     if document is None:
@@ -249,7 +244,7 @@ def _document_index(data: dict[str, Any], document: int | None) -> int:
     return document
 
 
-def _template_of(job: Job, document: dict[str, Any]) -> Template:
+def template_of(job: Job, document: dict[str, Any]) -> Template:
     template = job_templates(job).get(document.get("usedTemplateName") or "")
     if template is None:
         raise InvalidCorrection("The job's template is not known, so corrections cannot be checked.")

@@ -246,6 +246,27 @@ class JobRunStats(Base):
     finished_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class JobRun(Base):
+    """A batch run of the jobs dialect (``POST /api/job-runs``): its jobs carry its id as parent_run_id.
+
+    The counts are recounted from the jobs in the transaction of each of their transitions (migration 0010).
+    """
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_env_created", "environment_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id", ondelete="CASCADE"))
+    job_type: Mapped[str] = mapped_column(String(20))  # EXTRACTION
+    status: Mapped[str] = mapped_column(String(20))  # domain.job_runs.RunStatus values
+    total_jobs: Mapped[int] = mapped_column(Integer)
+    completed_jobs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_jobs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class WebhookEndpoint(Base):
     """A webhook subscription of an environment (DESIGN.md §4a); the secret is never rendered back."""
 

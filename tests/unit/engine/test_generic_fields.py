@@ -75,3 +75,15 @@ def test_unknown_field_stays_null() -> None:
     values = extract_fields([FORM], template({"name": "shoe_size", "type": "decimal"}))  # type: ignore[arg-type]
     assert values["shoe_size"].value is None
     assert values["shoe_size"].confidence == 0.0
+
+
+def test_an_enum_value_named_with_a_typo_maps_to_the_closest_value_less_surely() -> None:
+    exact = page([(50, 100, "Payment:"), (200, 100, "Credit card")])
+    typo = page([(50, 100, "Payment:"), (200, 100, "Crdit crad")])
+    unlike = page([(50, 100, "Payment:"), (200, 100, "Voucher")])
+    spec = template({"name": "payment", "type": "enum", "values": ["Cash", "Credit card"]})
+    sure = extract_fields([exact], spec)["payment"]  # type: ignore[arg-type]
+    fuzzy = extract_fields([typo], spec)["payment"]  # type: ignore[arg-type]
+    assert sure.value == fuzzy.value == "Credit card"
+    assert 0 < fuzzy.confidence < sure.confidence  # the match's similarity is in the confidence
+    assert extract_fields([unlike], spec)["payment"].value is None  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from extractd.engine.fields.parse import (
     find_amounts,
     format_date,
     iban_valid,
+    match_enum,
     money_places,
     parse_boolean,
     parse_currency,
@@ -167,3 +168,14 @@ def test_phone_email_time_boolean_enum() -> None:
     assert parse_boolean("maybe") is None
     assert parse_enum("Paid by VISA card", ("cash", "visa", "mastercard")) == "visa"
     assert parse_enum("cheque", ("cash", "card")) is None
+
+
+def test_match_enum_exact_then_fuzzy_with_its_similarity() -> None:
+    assert match_enum("Paid by VISA card", ("cash", "visa")) == ("visa", 1.0)
+    value, similarity = match_enum("Paid by Mastercrd", ("cash", "visa", "mastercard")) or ("", 0.0)
+    assert value == "mastercard" and 0.8 <= similarity < 1.0
+    assert match_enum("Crdit-card", ("Cash", "Credit card"))[0] == "Credit card"  # type: ignore[index]
+    assert match_enum("a", ("Visa", "Cash")) is None  # a fragment is no match
+    assert match_enum("Fe", ("Fee", "Tax")) is None  # short values only match exactly
+    assert match_enum("Cash", ("Cashback", "Card")) is None
+    assert match_enum("Total 12.50", ("Cash", "Card")) is None

@@ -10,6 +10,8 @@ from typing import Any
 from urllib.parse import quote
 
 from extractd.domain.job_view import iso_ms, jobs_job
+from extractd.domain.schemas import values_to_schema
+from extractd.domain.templates import parse_template
 from extractd.services.uploads import UploadTicket
 from extractd.store.models import Document, Job
 
@@ -45,19 +47,23 @@ def upload_ticket_body(ticket: UploadTicket) -> dict[str, Any]:
     return {"uploadUrl": ticket.upload_url, "key": ticket.key, "expiresAt": iso_ms(ticket.expires_at)}
 
 
-def extraction_body(job: Job, data: dict[str, Any], edits: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """GET /api/jobs/{id}/extraction: the first document's fields up front, every document (split files)
-    in ``documents`` as v1 shows them, and the edits made since (oldest first)."""
+def extraction_body(job: Job, data: dict[str, Any]) -> dict[str, Any]:
+    """GET /api/jobs/{id}/extraction: the first document's fields up front (in the schema form: an array
+    of plain values as a plain list), every document (split files) in ``documents`` as v1 shows them, and
+    the edits made since (oldest first; PATCH …/extraction keeps them in the result)."""
     documents = list(data.get("documents") or [])
     first = documents[0] if documents else {}
+    fields = first.get("content") or {}
+    if job.template_definition is not None:
+        fields = values_to_schema(parse_template(job.template_definition), fields)
     return {
         "jobId": job.id,
         "schemaId": job.template_id,
         "schemaVersion": job.template_version,
-        "fields": first.get("content") or {},
+        "fields": fields,
         "fieldConfidence": first.get("fieldConfidence") or {},
         "fieldDetails": first.get("fieldDetails") or {},
         "documents": documents,
-        "edits": list(edits),
+        "edits": list(data.get("edits") or []),
         "updatedAt": iso_ms(job.updated_at),
     }

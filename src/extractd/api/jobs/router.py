@@ -3,9 +3,37 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
-from extractd.api.jobs import documents, extraction, jobs, uploads
+from extractd.api.jobs import (
+    documents,
+    extraction,
+    extraction_edits,
+    job_runs,
+    jobs,
+    schemas,
+    uploads,
+    webhooks,
+)
 
 router = APIRouter(prefix="/api")
-for resource in (uploads.router, jobs.router, extraction.router, documents.router):
+for resource in (
+    uploads.router,
+    jobs.router,
+    extraction.router,
+    extraction_edits.router,
+    documents.router,
+    schemas.router,
+    job_runs.router,
+    webhooks.router,
+):
     router.include_router(resource)
+
+# The request bodies these routers read themselves, added to the OpenAPI components by ``create_app``.
+DOCUMENTED_REQUEST_MODELS: tuple[type[BaseModel], ...] = (
+    schemas.JobsSchemaInput,
+    webhooks.JobsWebhookInput,
+    webhooks.JobsWebhookPatch,
+    job_runs.JobsJobRunForm,
+    extraction_edits.JobsExtractionPatch,
+)

@@ -231,6 +231,9 @@ class TemplateFieldDoc(BaseModel):
     required: bool = False
     pattern: str | None = Field(None, description="A regular expression the value must match.")
     values: list[str] = Field(default_factory=list, description="The allowed values of an enum.")
+    valueIds: list[str] = Field(
+        default_factory=list, description="Ids of an enum's values, in order (a schema's possibleValues)."
+    )
     dateFormat: str = Field("YYYY-MM-DD", description="Tokens YYYY YY MMMM MMM MM M DD D.")
     fields: list[TemplateFieldDoc] = Field(
         default_factory=list, description="Sub-fields of a list or section."
@@ -258,6 +261,7 @@ class TemplateUpdate(BaseModel):
 
 
 class TemplateOut(BaseModel):
+    id: str = Field(description="Usable as a jobs-dialect schemaId; stable for the built-ins.")
     name: str
     description: str
     fields: list[dict[str, Any]]

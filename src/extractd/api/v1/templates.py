@@ -26,6 +26,7 @@ router = APIRouter(prefix="/api/v1/templates", tags=["v1: templates"])
 
 def template_out(view: TemplateView) -> dict[str, Any]:
     return {
+        "id": view.id,
         "name": view.name,
         "description": view.definition.get("description", ""),
         "fields": view.definition.get("fields", []),

@@ -52,13 +52,13 @@ def _too_large(max_bytes: int) -> FileTooLarge:
     return FileTooLarge(f"The file is larger than the upload limit of {max_bytes // (1024 * 1024)} MB.")
 
 
-def _check_declared_length(request: Request, limit: int, max_bytes: int) -> None:
+def check_declared_length(request: Request, limit: int, max_bytes: int) -> None:
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise _too_large(max_bytes)
 
 
-async def _limited_stream(request: Request, limit: int, max_bytes: int) -> AsyncGenerator[bytes, None]:
+async def limited_stream(request: Request, limit: int, max_bytes: int) -> AsyncGenerator[bytes, None]:
     received = 0
     async for chunk in request.stream():
         received += len(chunk)
@@ -69,9 +69,9 @@ async def _limited_stream(request: Request, limit: int, max_bytes: int) -> Async
 
 async def read_raw_body(request: Request, max_bytes: int) -> bytes:
     """A body that is the file itself (a PUT to an upload URL), counted against the limit as it streams."""
-    _check_declared_length(request, max_bytes, max_bytes)
+    check_declared_length(request, max_bytes, max_bytes)
     body = bytearray()
-    async for chunk in _limited_stream(request, max_bytes, max_bytes):
+    async for chunk in limited_stream(request, max_bytes, max_bytes):
         body.extend(chunk)
     return bytes(body)
 
@@ -87,9 +87,9 @@ async def read_create_request(request: Request, max_bytes: int) -> RawCreateRequ
 
 async def _read_multipart(request: Request, max_bytes: int) -> RawCreateRequest:
     limit = max_bytes + MULTIPART_OVERHEAD
-    _check_declared_length(request, limit, max_bytes)
+    check_declared_length(request, limit, max_bytes)
     parser = MultiPartParser(
-        request.headers, _limited_stream(request, limit, max_bytes), max_files=5, max_fields=50
+        request.headers, limited_stream(request, limit, max_bytes), max_files=5, max_fields=50
     )
     try:
         form = await parser.parse()
@@ -130,9 +130,9 @@ async def _from_form(items: list[tuple[str, str | UploadFile]], max_bytes: int) 
 
 async def _read_json(request: Request, max_bytes: int) -> RawCreateRequest:
     limit = (max_bytes + 2) // 3 * 4 + JSON_OVERHEAD
-    _check_declared_length(request, limit, max_bytes)
+    check_declared_length(request, limit, max_bytes)
     body = bytearray()
-    async for chunk in _limited_stream(request, limit, max_bytes):
+    async for chunk in limited_stream(request, limit, max_bytes):
         body.extend(chunk)
     # Up to ~67 MB of base64 to measure and parse: off the event loop, which serves everyone else.
     data = await run_in_threadpool(bounds.loads, body, ("file",))

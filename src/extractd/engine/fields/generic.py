@@ -20,12 +20,12 @@ from extractd.engine.fields.concepts import words_of
 from extractd.engine.fields.document import DocView
 from extractd.engine.fields.labels import find_labels
 from extractd.engine.fields.parse import (
+    match_enum,
     parse_boolean,
     parse_currency,
     parse_date,
     parse_decimal,
     parse_email,
-    parse_enum,
     parse_iban,
     parse_integer,
     parse_money,
@@ -69,6 +69,19 @@ def clean_text_value(text: str) -> str | None:
 
 def read_value(field: TemplateField, text: str, doc: DocView) -> Any:
     """Parse `text` as the field's type; None when it holds no such value."""
+    return read_scored(field, text, doc)[0]
+
+
+def read_scored(field: TemplateField, text: str, doc: DocView) -> tuple[Any, float]:
+    """The value in `text` and how closely it was named (below 1.0 only for an enum value matched
+    fuzzily: the match's similarity, which the candidate's confidence carries)."""
+    if field.type is FieldType.ENUM:
+        match = match_enum(text, field.values)
+        return match if match else (None, 0.0)
+    return _read(field, text, doc), 1.0
+
+
+def _read(field: TemplateField, text: str, doc: DocView) -> Any:
     kind = field.type
     if kind is FieldType.DATE:
         return parse_date(text, day_first=doc.day_first)
@@ -81,8 +94,6 @@ def read_value(field: TemplateField, text: str, doc: DocView) -> Any:
         return parse_integer(text)
     if kind is FieldType.BOOLEAN:
         return parse_boolean(text)
-    if kind is FieldType.ENUM:
-        return parse_enum(text, field.values)
     if kind is FieldType.CURRENCY:
         return parse_currency(text)
     if kind in _PATTERN_TYPES:
@@ -103,12 +114,12 @@ def field_labels(field: TemplateField) -> list[tuple[str, float]]:
 
 
 def candidate_from_spot(field: TemplateField, spot: Spot, doc: DocView, prior: float) -> Candidate | None:
-    value = read_value(field, spot.text, doc)
+    value, closeness = read_scored(field, spot.text, doc)
     if value is None or not field.accepts(value):
         return None
     return Candidate(
         value=value,
-        score=confidence.score(spot.rule, similarity=spot.similarity, ocr=spot.ocr, prior=prior),
+        score=confidence.score(spot.rule, similarity=spot.similarity, ocr=spot.ocr, prior=prior * closeness),
         page=spot.ref.page,
         bbox=spot.bbox,
         text=spot.text,

@@ -14,6 +14,8 @@ from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
+from rapidfuzz import fuzz
+
 MONTHS: dict[str, int] = {}
 _MONTH_NAMES = {
     1: "january jan januar janvier janv janvier januari gennaio enero ene jän jänner gen",
@@ -471,10 +473,41 @@ def normalise_text(text: str) -> str:
     return " ".join(re.sub(r"[,.;:]", " ", folded).split())
 
 
+# A value only fuzzily named (OCR damage, a typo) counts from this similarity (0-1) on; short values
+# (under ENUM_FUZZY_MIN_LENGTH characters) must be named exactly, since one wrong letter is most of them.
+ENUM_MIN_SIMILARITY = 0.8
+ENUM_FUZZY_MIN_LENGTH = 4
+
+
 def parse_enum(text: str, values: tuple[str, ...]) -> str | None:
-    """The allowed value named in `text`: exact word match first, then a case-insensitive substring."""
+    """The allowed value named in `text` (see match_enum)."""
+    match = match_enum(text, values)
+    return match[0] if match else None
+
+
+def match_enum(text: str, values: tuple[str, ...]) -> tuple[str, float] | None:
+    """The allowed value named in `text` and how closely (0-1): an exact word match (1.0) first, else
+    the value closest to a run of as many words of `text` (rapidfuzz), from ENUM_MIN_SIMILARITY on."""
     folded = normalise_text(text)
     for value in sorted(values, key=len, reverse=True):
         if re.search(rf"(?<!\w){re.escape(normalise_text(value))}(?!\w)", folded):
-            return value
-    return None
+            return value, 1.0
+    words = folded.split()
+    best: tuple[str, float] | None = None
+    for value in values:
+        wanted = normalise_text(value)
+        if len(wanted) < ENUM_FUZZY_MIN_LENGTH:
+            continue
+        similarity = max((fuzz.ratio(wanted, run) / 100 for run in _word_runs(words, wanted)), default=0.0)
+        if similarity >= ENUM_MIN_SIMILARITY and (best is None or similarity > best[1]):
+            best = (value, round(similarity, 3))
+    return best
+
+
+def _word_runs(words: list[str], wanted: str) -> Iterator[str]:
+    """Runs of consecutive words about as many as `wanted` has (one fewer to one more: OCR splits and
+    joins words)."""
+    size = len(wanted.split())
+    for length in range(max(1, size - 1), min(len(words), size + 1) + 1):
+        for start in range(len(words) - length + 1):
+            yield " ".join(words[start : start + length])

@@ -23,6 +23,7 @@ from extractd.domain.job_view import event_data
 from extractd.domain.jobs import JobStatus, sources_of
 from extractd.domain.webhooks import EVENT_OF_STATUS, JOB_QUEUED, JOB_UPDATED
 from extractd.store.models import Environment, Job, JobResult, utcnow
+from extractd.store.repositories.job_runs import JobRunsRepository
 from extractd.store.repositories.webhooks import WebhookEndpointsRepository, WebhookMessagesRepository
 
 
@@ -404,7 +405,8 @@ class JobsRepository:
         return changed
 
     def _announce(self, job_id: str, now: datetime, event_type: str | None = None) -> None:
-        """Write the job's event for each subscription that wants it (its dialect's job shape as ``data``)."""
+        """Write the job's event for each subscription that wants it (its dialect's job shape as ``data``),
+        and recount the job's batch run, if it is in one."""
         job = self.session.scalars(
             select(Job).where(Job.id == job_id).execution_options(populate_existing=True)
         ).one()
@@ -414,6 +416,8 @@ class JobsRepository:
             WebhookMessagesRepository(self.session).publish(
                 endpoints, event, event_data(job, job.dialect, now), now
             )
+        if job.parent_run_id is not None:  # its batch run's counts change with it
+            JobRunsRepository(self.session).refresh(job.parent_run_id, now)
 
     def _update(self, where: ColumnElement[bool], **values: Any) -> bool:
         values["updated_at"] = utcnow()

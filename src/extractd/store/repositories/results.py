@@ -30,6 +30,17 @@ class ResultsRepository:
     def get(self, job_id: str) -> JobResult | None:
         return self.session.get(JobResult, job_id)
 
+    def get_for_update(self, job_id: str) -> JobResult | None:
+        """The payload, locked until the transaction ends (PostgreSQL; SQLite serialises writers), so
+        concurrent edits apply one after the other instead of the later overwriting the earlier."""
+        query = (
+            select(JobResult)
+            .where(JobResult.job_id == job_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalars(query).one_or_none()
+
     def replace_data(self, job_id: str, data: dict[str, Any]) -> bool:
         """Overwrite a stored payload (a reviewer's corrections); False when there is none."""
         result = self.session.execute(

@@ -66,3 +66,13 @@ def add_version(session: Session, template: Template, definition: dict[str, Any]
 def delete(session: Session, template: Template) -> None:
     session.delete(template)
     session.flush()
+
+
+def versions(session: Session, template_id: str) -> list[TemplateVersion]:
+    """Every version of a template, newest first."""
+    query = (
+        select(TemplateVersion)
+        .where(TemplateVersion.template_id == template_id)
+        .order_by(TemplateVersion.version.desc())
+    )
+    return list(session.scalars(query))
