@@ -132,6 +132,8 @@ def test_a_408_of_the_sync_endpoint_is_retried_onto_the_same_job(
 
 
 def test_without_retries_a_408_raises_sync_timeout_naming_the_job(server: Server, api_key: str) -> None:
+    # Longer than the retried test's file: with a warm worker and no pickup delay, 80 pages can finish
+    # within the 0.2 s the sync endpoint waits.
     with Client(server.url, api_key, retry=NO_RETRY) as client, pytest.raises(errors.SyncTimeout) as raised:
-        client.extract_sync(text_pdf([INVOICE_LINES] * 80), "invoice")
+        client.extract_sync(text_pdf([INVOICE_LINES] * 400), "invoice")
     assert raised.value.status == 408 and "continues as job" in raised.value.message

@@ -91,17 +91,18 @@ def test_killed_after_claiming_the_key_before_the_job_commits(
     key = first.extra["api_key"]
     blocker = create_engine(postgres_database).connect()
     try:
-        # Let the create claim its key, then hold it at its first insert into `documents`.
+        # Let the create claim its key, then hold it at its first statement on `documents` (the look-up,
+        # with a row lock, of a document with the same bytes).
         blocker.execute(text("LOCK TABLE documents IN EXCLUSIVE MODE"))
         with _request_in_background(lambda: _post(first, key, JOBS, invoice_pdf, "crash-1")) as outcome:
             wait_until(
                 lambda: _count(
                     postgres_database,
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE 'INSERT INTO documents%'",
+                    "AND query LIKE '%FROM documents%'",
                 ),
                 30,
-                "the create to wait for its documents insert",
+                "the create to wait on the documents table",
             )
             assert _count(postgres_database, "SELECT count(*) FROM idempotency_keys") == 1
             first.kill()

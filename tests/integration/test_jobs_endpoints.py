@@ -96,6 +96,15 @@ async def test_list_refuses_bad_parameters(idle_api: Api, params: dict[str, str]
     assert_jobs_error(response, 400, "VALIDATION_ERROR")
 
 
+@pytest.mark.parametrize("path", [JOBS, "/api/documents", "/api/schema"])
+async def test_lists_refuse_a_query_parameter_they_do_not_read(idle_api: Api, path: str) -> None:
+    # A misspelt filter must not silently list everything.
+    async with idle_api.client() as client:
+        response = await client.get(path, params={"staus": "FAILED"}, headers=bearer(idle_api))
+    assert_jobs_error(response, 400, "VALIDATION_ERROR")
+    assert "'staus'" in response.json()["message"]
+
+
 async def test_cancel_only_pending_or_queued(idle_api: Api, invoice_pdf: bytes) -> None:
     async with idle_api.client() as client:
         job = await _job(client, idle_api, invoice_pdf)

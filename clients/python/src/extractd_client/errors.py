@@ -444,44 +444,10 @@ class WorkerLost(ServiceUnavailable):
     code = "WORKER_LOST"
 
 
-_BY_STATUS: dict[int, type[ExtractdError]] = {
-    400: BadRequest,
-    401: Unauthorized,
-    404: NotFound,
-    405: MethodNotAllowed,
-    408: SyncTimeout,
-    409: Conflict,
-    410: Gone,
-    413: PayloadTooLarge,
-    415: UnsupportedMediaType,
-    422: Unprocessable,
-    429: RateLimited,
-    503: ServiceUnavailable,
-}
+class Forbidden(ExtractdError):
+    """The request is not allowed (a signed URL whose signature does not hold)."""
 
-
-def _subclasses(root: type[ExtractdError]) -> list[type[ExtractdError]]:
-    found = []
-    for child in root.__subclasses__():
-        found.append(child)
-        found.extend(_subclasses(child))
-    return found
-
-
-_CLIENT_SIDE = (ConnectionFailed, WaitTimeout, InvalidSignature, UnexpectedResponse)
-# The server's codes; the route-level NOT_FOUND/METHOD_NOT_ALLOWED are the status classes' own codes.
-BY_CODE: dict[str, type[ExtractdError]] = {
-    cls.code: cls for cls in _subclasses(ExtractdError) if not issubclass(cls, _CLIENT_SIDE)
-}
-
-
-def error_class(code: str | None, status: int) -> type[ExtractdError]:
-    """The class raised for a server error: by its code, else by its HTTP status."""
-    if code and code in BY_CODE:
-        return BY_CODE[code]
-    if status in _BY_STATUS:
-        return _BY_STATUS[status]
-    return ServerError if status >= 500 else ExtractdError
+    code = "FORBIDDEN"
 
 
 # --- the jobs dialect's documents and presigned uploads -------------------------------------------
@@ -521,9 +487,54 @@ class UploadAlreadyUsed(Gone):
     code = "UPLOAD_ALREADY_USED"
 
 
-class UploadSignatureInvalid(ExtractdError):
-    """The upload URL's signature does not match (HTTP 403)."""
+class UploadSignatureInvalid(Forbidden):
+    """The upload URL's signature does not match: use the URL exactly as upload-url answered it."""
 
     code = "UPLOAD_SIGNATURE_INVALID"
 
 
+class JobRunNotFound(NotFound):
+    """No such batch run in this environment."""
+
+    code = "JOB_RUN_NOT_FOUND"
+
+
+_BY_STATUS: dict[int, type[ExtractdError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    408: SyncTimeout,
+    409: Conflict,
+    410: Gone,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+    422: Unprocessable,
+    429: RateLimited,
+    503: ServiceUnavailable,
+}
+
+
+def _subclasses(root: type[ExtractdError]) -> list[type[ExtractdError]]:
+    found = []
+    for child in root.__subclasses__():
+        found.append(child)
+        found.extend(_subclasses(child))
+    return found
+
+
+_CLIENT_SIDE = (ConnectionFailed, WaitTimeout, InvalidSignature, UnexpectedResponse)
+# The server's codes; the route-level NOT_FOUND/METHOD_NOT_ALLOWED are the status classes' own codes.
+BY_CODE: dict[str, type[ExtractdError]] = {
+    cls.code: cls for cls in _subclasses(ExtractdError) if not issubclass(cls, _CLIENT_SIDE)
+}
+
+
+def error_class(code: str | None, status: int) -> type[ExtractdError]:
+    """The class raised for a server error: by its code, else by its HTTP status."""
+    if code and code in BY_CODE:
+        return BY_CODE[code]
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    return ServerError if status >= 500 else ExtractdError

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Query, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 
 from extractd.api.errors import documented_errors
 from extractd.api.idempotency import REPLAY_HEADER, respond_idempotently
 from extractd.api.jobs import render
 from extractd.api.jobs.models import JobsError
+from extractd.domain.errors import ValidationFailed
 from extractd.services import jobs
 from extractd.services.context import ServiceContext
 from extractd.services.idempotency import BindJob
@@ -30,6 +32,24 @@ def created_responses(model: type, *statuses: int) -> dict[int | str, dict[str, 
         200: {"model": model, "description": "Replay of an Idempotency-Key.", "headers": REPLAY_HEADER},
         **error_responses(*statuses),
     }
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A query parameter the route does not read is a client's mistake (a misspelt filter would
+    otherwise list everything): 400 naming it."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    known = _query_names(dependant) if isinstance(dependant, Dependant) else set()
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise ValidationFailed(f"Unknown query parameter {unknown[0]!r}.")
 
 
 Page = Annotated[int, Query(ge=1, le=1_000_000, description="From 1.")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from extractd.api.jobs import (
@@ -15,8 +15,9 @@ from extractd.api.jobs import (
     uploads,
     webhooks,
 )
+from extractd.api.jobs.common import reject_unknown_query
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", dependencies=[Depends(reject_unknown_query)])
 for resource in (
     uploads.router,
     jobs.router,
