@@ -1,5 +1,5 @@
 """The Jobs API document's flow end to end through a real `extractd worker`: upload-url → PUT →
-confirm-upload → poll → extraction → restart → poll → list by status → delete."""
+confirm-upload → poll → extraction → PATCH → restart → poll → list by status → delete."""
 
 from __future__ import annotations
 
@@ -34,6 +34,15 @@ async def test_the_documents_flow(api: Api, invoice_pdf: bytes) -> None:
         assert 0 < body["fieldConfidence"]["invoice_number"] <= 1
         assert body["fieldDetails"]["invoice_number"]["page"] == 1
         assert body["documents"][0]["content"] == body["fields"] and body["edits"] == []
+
+        patched = await client.patch(
+            f"{JOBS}/{job_id}/extraction", json={"fields": {"invoice_number": "INV-X"}}, headers=bearer(api)
+        )
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["fields"]["invoice_number"] == "INV-X"
+        assert patched.json()["edits"][0]["changes"] == {
+            "invoice_number": {"from": "INV-2024-0042", "to": "INV-X"}
+        }
 
         restarted = await client.post(f"{JOBS}/{job_id}/restart", headers=bearer(api))
         assert restarted.status_code == 200, restarted.text
