@@ -1,5 +1,7 @@
 """The PDF loader's numpy word grouping gives exactly the words and boxes of the per-character loop it
-replaced (kept here as the reference), on every page of the corpus PDFs and on random character runs."""
+replaced (kept here as the reference), on every page of the example invoice, of the corpus PDFs where the
+corpus is (a development checkout beside ../shared/corpus, or EXTRACTD_TEST_CORPUS), and on random character
+runs (which run everywhere)."""
 
 from __future__ import annotations
 
@@ -72,14 +74,17 @@ def reference_counts(codes: list[int]) -> tuple[int, int]:
 
 
 def corpus_pdfs() -> list[Path]:
+    # The corpus is not part of the repository: a clone elsewhere (CI's) compares the example invoice only.
     found = sorted(CORPUS.glob("*/*.pdf"))
-    assert len(found) >= 50, f"the corpus PDFs are expected in {CORPUS} (set EXTRACTD_TEST_CORPUS)"
+    if "EXTRACTD_TEST_CORPUS" in os.environ:
+        assert len(found) >= 50, f"EXTRACTD_TEST_CORPUS={CORPUS} holds {len(found)} PDFs"
     return [*found, REPO / "examples" / "invoice.pdf"]
 
 
 def test_corpus_pages_give_the_same_words_and_boxes_as_the_character_loop() -> None:
     compared_chars = 0
-    for path in corpus_pdfs():
+    paths = corpus_pdfs()
+    for path in paths:
         document = pdfium.PdfDocument(path.read_bytes())
         try:
             for index in range(len(document)):
@@ -99,7 +104,7 @@ def test_corpus_pages_give_the_same_words_and_boxes_as_the_character_loop() -> N
                 page.close()
         finally:
             document.close()
-    assert compared_chars > 50_000
+    assert compared_chars > 500 * len(paths)  # the pages had text to compare
 
 
 @pytest.mark.parametrize("seed", range(40))
