@@ -107,8 +107,10 @@ def test_review_queue_approve_and_reject(client: Client, invoice_pdf: bytes) -> 
     assert rejected.error.code == "REVIEW_REJECTED"
 
 
-def test_wait_gives_up_at_its_timeout(client: Client, invoice_pdf: bytes) -> None:
-    job = client.jobs.create(invoice_pdf, "invoice")
+def test_wait_gives_up_at_its_timeout(client: Client) -> None:
+    # Long enough to be unfinished at the first read: an idle worker picks a 1-page job up and ends it
+    # within the few milliseconds between the create and that read.
+    job = client.jobs.create(text_pdf([INVOICE_LINES] * 400), "invoice")
     with pytest.raises(WaitTimeout) as raised:
         client.jobs.wait(job.id, timeout=0.001)  # read once, right after the create: not final yet
     assert raised.value.job_id == job.id and raised.value.job_status in ("queued", "processing")
