@@ -46,7 +46,9 @@ async def test_the_documents_flow(api: Api, invoice_pdf: bytes) -> None:
 
         restarted = await client.post(f"{JOBS}/{job_id}/restart", headers=bearer(api))
         assert restarted.status_code == 200, restarted.text
-        assert restarted.json()["attempt"] == 0 and restarted.json()["status"] in ("QUEUED", "PROCESSING")
+        # An idle worker may pick the job up before the response is rendered: attempt 1 of a new budget then.
+        state = (restarted.json()["status"], restarted.json()["attempt"])
+        assert state in {("QUEUED", 0), ("PROCESSING", 1), ("COMPLETED", 1)}, state
         again = await wait_for_jobs_job(client, api, job_id)
         assert (again["status"], again["attempt"]) == ("COMPLETED", 1)  # a fresh budget: attempt 1 again
         assert again["completedAt"] > done["completedAt"]

@@ -74,7 +74,7 @@ def test_a_runaway_job_is_killed_at_the_job_timeout(tmp_path: Path, invoice_pdf:
     # Two scanned pages take far longer to OCR than the 2-second limit.
     settings, queue, worker = _worker(tmp_path, job_timeout_s=2)
     try:
-        slow = _run(settings, queue, scanned_pdf(2, lines_per_page=12), INVOICE_TEMPLATE, timeout=60)
+        slow = _run(settings, queue, scanned_pdf(12, lines_per_page=12), INVOICE_TEMPLATE, timeout=60)
         logs = worker.logs()
         normal = _run(settings, queue, invoice_pdf, INVOICE_TEMPLATE, timeout=60)
     finally:
@@ -124,6 +124,7 @@ def test_a_docx_of_millions_of_empty_paragraphs_is_refused_quickly_in_bounded_me
 
 @pytest.mark.anyio
 async def test_a_synchronous_extraction_past_the_job_timeout_answers_422(tmp_path: Path) -> None:
+    # 12 OCR pages: well past 2 s even with the models preloaded on a quiet machine (2 pages were not).
     settings, _queue, worker = _worker(tmp_path, job_timeout_s=2)
     app = create_app(settings)
     try:
@@ -134,7 +135,7 @@ async def test_a_synchronous_extraction_past_the_job_timeout_answers_422(tmp_pat
             response = await client.post(
                 "/api/v1/extractFields",
                 headers={"Authorization": f"api-key {key}"},
-                files={"file": ("scan.pdf", scanned_pdf(2, lines_per_page=12), "application/pdf")},
+                files={"file": ("scan.pdf", scanned_pdf(12, lines_per_page=12), "application/pdf")},
                 data={"templateName": "invoice"},
             )
     finally:
