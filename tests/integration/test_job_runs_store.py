@@ -150,3 +150,19 @@ def test_jobs_of_one_run_ending_at_once_lose_no_count(sessions: SessionFactory) 
     events = [event for event, _ in run_events(sessions)]
     assert events.count("job_run.completed") == 1
     assert events.count("job_run.progress") == size
+
+
+def test_deleting_a_waiting_job_of_a_run_completes_the_run_without_it(sessions: SessionFactory) -> None:
+    run_id, (done, waiting) = make_run(sessions, 2)
+    token = claim(sessions, done)
+    assert token is not None
+    finish(sessions, token)
+    assert (run_row(sessions, run_id).status, run_row(sessions, run_id).completed_jobs) == ("PROCESSING", 1)
+
+    with transaction(sessions) as session:
+        job = session.get(Job, waiting)
+        assert job is not None
+        JobsRepository(session).delete(job, utcnow())
+    run = run_row(sessions, run_id)
+    assert (run.status, run.total_jobs, run.completed_jobs, run.failed_jobs) == ("COMPLETED", 1, 1, 0)
+    assert [event for event, _ in run_events(sessions)].count("job_run.completed") == 1

@@ -82,7 +82,7 @@ def delete_job(ctx: ServiceContext, environment_id: str, job_id: str) -> None:
             raise JobNotFound()
         documents = DocumentsRepository(session)
         document = documents.lock(job.document_id)
-        JobsRepository(session).delete(job)
+        JobsRepository(session).delete(job, datetime.now(UTC))
         freed = None
         if document is not None and not documents.is_referenced(document.id):
             freed = document.blob_key

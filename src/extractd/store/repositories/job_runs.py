@@ -42,13 +42,15 @@ class JobRunsRepository:
 
     def cut_total(self, run_id: str, total: int, now: datetime) -> None:
         """A run whose creation stopped part-way: it has only ``total`` jobs (recounted at once)."""
-        run = self.session.scalars(select(JobRun).where(JobRun.id == run_id).with_for_update()).one()
-        run.total_jobs = total
-        self.session.flush()
-        self.refresh(run_id, now)
+        self.refresh(run_id, now, total=total)
 
-    def refresh(self, run_id: str, now: datetime) -> None:
-        """Recount the run's jobs; announce progress and completion when they changed."""
+    def forget_job(self, run_id: str, now: datetime) -> None:
+        """One of the run's jobs was deleted: the run no longer waits for it."""
+        self.refresh(run_id, now, removed=1)
+
+    def refresh(self, run_id: str, now: datetime, *, total: int | None = None, removed: int = 0) -> None:
+        """Recount the run's jobs (of a new ``total``, or ``removed`` fewer, read under the run's lock);
+        announce progress and completion when they changed."""
         run = self.session.scalars(
             select(JobRun)
             .where(JobRun.id == run_id)
@@ -60,12 +62,14 @@ class JobRunsRepository:
         rows = self.session.execute(
             select(Job.status, func.count()).where(Job.parent_run_id == run_id).group_by(Job.status)
         )
-        after = counts_of(run.total_jobs, {JobStatus(status): count for status, count in rows})
+        new_total = (run.total_jobs if total is None else total) - removed
+        after = counts_of(new_total, {JobStatus(status): count for status, count in rows})
         started = run.status != RunStatus.QUEUED
         before = RunCounts(run.total_jobs, run.completed_jobs, run.failed_jobs, started)
         if after == before:
             return
-        run.completed_jobs, run.failed_jobs, run.status = after.completed, after.failed, after.status.value
+        run.total_jobs, run.completed_jobs, run.failed_jobs = after.total, after.completed, after.failed
+        run.status = after.status.value
         run.completed_at = now if after.status is RunStatus.COMPLETED else None
         run.updated_at = now
         self.session.flush()

@@ -101,10 +101,14 @@ class JobsRepository:
         self.session.flush()
         return job
 
-    def delete(self, job: Job) -> None:
-        """The job row; its result and run statistics go with it (ON DELETE CASCADE)."""
+    def delete(self, job: Job, now: datetime) -> None:
+        """The job row; its result and run statistics go with it (ON DELETE CASCADE), and its batch run
+        no longer counts it."""
+        run_id = job.parent_run_id
         self.session.delete(job)
         self.session.flush()
+        if run_id is not None:
+            JobRunsRepository(self.session).forget_job(run_id, now)
 
     # --- API-side transitions --------------------------------------------------------------------
     def restart(self, job_id: str, target: JobStatus, now: datetime) -> bool:
