@@ -16,6 +16,9 @@ from api_support import Api
 from jobs_support import JOBS, assert_jobs_error, bearer
 from s3_server import S3Server
 
+from extractd.queue.huey_app import make_huey
+from extractd.queue.reaper import UPLOAD_KEPT_AFTER_EXPIRY, Reaper
+from extractd.queue.tasks import JobQueue
 from extractd.services.uploads import UPLOAD_SIGNING_KEY
 from extractd.store import secrets
 from extractd.store.db import transaction
@@ -130,6 +133,36 @@ async def test_an_expired_url_is_410(uploads_api: Api, invoice_pdf: bytes) -> No
         expired_confirm = await client.post(CONFIRM, json=_confirm_body(ticket), headers=bearer(uploads_api))
     assert_jobs_error(expired_put, 410, "UPLOAD_EXPIRED")
     assert_jobs_error(expired_confirm, 410, "UPLOAD_EXPIRED")  # nothing arrived before it expired
+
+
+async def test_an_upload_never_confirmed_is_swept_a_day_after_its_url_expired(
+    uploads_api: Api, invoice_pdf: bytes
+) -> None:
+    context = uploads_api.app.state.context
+    reaper = Reaper(
+        uploads_api.settings,
+        context.sessions,
+        JobQueue(make_huey(uploads_api.settings), uploads_api.settings),
+    )
+    async with uploads_api.client() as client:
+        confirmed, swept = await _upload_url(client, uploads_api), await _upload_url(client, uploads_api)
+        for ticket in (confirmed, swept):
+            assert (await client.put(ticket["uploadUrl"], content=invoice_pdf)).status_code == 200
+        made = await client.post(CONFIRM, json=_confirm_body(confirmed), headers=bearer(uploads_api))
+        assert made.status_code == 201, made.text
+        with transaction(context.sessions) as session:
+            blob_key = session.get(PresignedUpload, swept["key"]).blob_key  # type: ignore[union-attr]
+        swept_at = (
+            datetime.now(UTC) + timedelta(seconds=900) + UPLOAD_KEPT_AFTER_EXPIRY + timedelta(seconds=1)
+        )
+        report = reaper.run_once(swept_at - timedelta(seconds=2))  # not yet a day past: nothing goes
+        assert report.uploads_blobs_deleted == [] and context.blobs.exists(blob_key)
+        report = reaper.run_once(swept_at)
+        assert report.uploads_blobs_deleted == [blob_key] and not context.blobs.exists(blob_key)
+        gone = await client.post(CONFIRM, json=_confirm_body(swept), headers=bearer(uploads_api))
+        assert_jobs_error(gone, 404, "UPLOAD_NOT_FOUND")
+        job = await client.get(f"{JOBS}/{made.json()['id']}", headers=bearer(uploads_api))
+        assert job.status_code == 200  # the confirmed upload's job and document are not the sweep's
 
 
 async def test_confirm_refuses_unknown_foreign_early_and_reused_keys(

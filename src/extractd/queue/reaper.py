@@ -11,7 +11,8 @@ machine) can run at once:
    dispatched (normally the worker does it as a run ends; this covers a worker that died meanwhile);
 4. results past ``result_expires_at`` → payload deleted, ``result_purged_at`` set, and the uploaded
    document's blob deleted too unless another job still needs it (the document row stays);
-5. expired idempotency records → deleted.
+5. expired idempotency records → deleted;
+6. presigned uploads a day past their URL's expiry → row deleted, and the bytes of one never confirmed.
 """
 
 from __future__ import annotations
@@ -31,11 +32,15 @@ from extractd.store.blobs import BlobStore, open_blob_store
 from extractd.store.db import SessionFactory, transaction
 from extractd.store.models import IdempotencyRecord, utcnow
 from extractd.store.repositories import DocumentsRepository, JobsRepository, ResultsRepository
+from extractd.store.repositories.uploads import UploadsRepository
 
 log = logging.getLogger(__name__)
 
 # A queued job with no claim for this long gets a new message (at most once per period).
 MIN_STALE_QUEUED_S = 5.0
+# How long an expired upload's row (and unconfirmed bytes) is kept: a client whose PUT arrived in time
+# can still confirm for this long; afterwards confirm-upload answers UPLOAD_NOT_FOUND.
+UPLOAD_KEPT_AFTER_EXPIRY = timedelta(days=1)
 # The lease losses after which a job fails WORKER_LOST instead of going back to the queue.
 MAX_LEASE_LOSSES = 2
 
@@ -49,6 +54,7 @@ class ReaperReport:
     purged: list[str] = field(default_factory=list)
     blobs_deleted: list[str] = field(default_factory=list)
     idempotency_deleted: int = 0
+    uploads_blobs_deleted: list[str] = field(default_factory=list)
 
 
 class Reaper:
@@ -70,6 +76,7 @@ class Reaper:
             self._admit_pending,
             self._expired_results,
             self._idempotency,
+            self._expired_uploads,
         ):
             try:
                 step(now, report)
@@ -127,14 +134,24 @@ class Reaper:
         with transaction(self.sessions) as session:
             report.purged = ResultsRepository(session).purge_expired(now)
             free = DocumentsRepository(session).blobs_free_after_purge(report.purged)
-        for blob_key in free:
-            # After the commit: a blob whose delete fails is left over, never one a job still needs.
+        report.blobs_deleted = self._delete_blobs(free, "expired document")
+
+    def _expired_uploads(self, now: datetime, report: ReaperReport) -> None:
+        with transaction(self.sessions) as session:
+            unconfirmed = UploadsRepository(session).delete_expired(now - UPLOAD_KEPT_AFTER_EXPIRY)
+        report.uploads_blobs_deleted = self._delete_blobs(unconfirmed, "unconfirmed upload")
+
+    def _delete_blobs(self, blob_keys: list[str], what: str) -> list[str]:
+        """After the commit that let them go: one whose delete fails is left over, never one still needed."""
+        deleted = []
+        for blob_key in blob_keys:
             try:
                 self.blobs.delete(blob_key)
             except Exception:
-                log.warning("reaper: could not delete the expired document %s", blob_key, exc_info=True)
+                log.warning("reaper: could not delete the %s %s", what, blob_key, exc_info=True)
             else:
-                report.blobs_deleted.append(blob_key)
+                deleted.append(blob_key)
+        return deleted
 
     def _idempotency(self, now: datetime, report: ReaperReport) -> None:
         with transaction(self.sessions) as session:

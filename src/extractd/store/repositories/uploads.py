@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from extractd.store.models import PresignedUpload
@@ -34,6 +34,17 @@ class UploadsRepository:
         """The upload became a job; False when another confirm took it first."""
         where = (PresignedUpload.key == key) & PresignedUpload.confirmed_at.is_(None)
         return self._update(where, confirmed_at=now, job_id=job_id)
+
+    def delete_expired(self, before: datetime) -> list[str]:
+        """Forget the uploads whose URL expired before ``before``; the blob keys of those never confirmed
+        (their bytes, if a PUT arrived, wait for nobody now)."""
+        expired = PresignedUpload.expires_at < before
+        unconfirmed = select(PresignedUpload.blob_key).where(expired, PresignedUpload.confirmed_at.is_(None))
+        blob_keys = list(self.session.scalars(unconfirmed))
+        self.session.execute(
+            delete(PresignedUpload).where(expired).execution_options(synchronize_session=False)
+        )
+        return blob_keys
 
     def _update(self, where: ColumnElement[bool], **values: object) -> bool:
         result = self.session.execute(
