@@ -12,7 +12,7 @@ machine) can run at once:
 4. results past ``result_expires_at`` → payload deleted, ``result_purged_at`` set, and the uploaded
    document's blob deleted too unless another job still needs it (the document row stays);
 5. expired idempotency records → deleted;
-6. presigned uploads a day past their URL's expiry → row deleted, and the bytes of one never confirmed.
+6. presigned uploads a day past their URL's expiry → row and any bytes left at its key deleted.
 """
 
 from __future__ import annotations
@@ -138,8 +138,8 @@ class Reaper:
 
     def _expired_uploads(self, now: datetime, report: ReaperReport) -> None:
         with transaction(self.sessions) as session:
-            unconfirmed = UploadsRepository(session).delete_expired(now - UPLOAD_KEPT_AFTER_EXPIRY)
-        report.uploads_blobs_deleted = self._delete_blobs(unconfirmed, "unconfirmed upload")
+            left = UploadsRepository(session).delete_expired(now - UPLOAD_KEPT_AFTER_EXPIRY)
+        report.uploads_blobs_deleted = self._delete_blobs(left, "expired upload")
 
     def _delete_blobs(self, blob_keys: list[str], what: str) -> list[str]:
         """After the commit that let them go: one whose delete fails is left over, never one still needed."""

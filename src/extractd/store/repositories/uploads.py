@@ -36,11 +36,10 @@ class UploadsRepository:
         return self._update(where, confirmed_at=now, job_id=job_id)
 
     def delete_expired(self, before: datetime) -> list[str]:
-        """Forget the uploads whose URL expired before ``before``; the blob keys of those never confirmed
-        (their bytes, if a PUT arrived, wait for nobody now)."""
+        """Forget the uploads whose URL expired before ``before``; their blob keys, to delete: the bytes of
+        one never confirmed, or of a PUT repeated after confirm (an S3 presigned URL takes several)."""
         expired = PresignedUpload.expires_at < before
-        unconfirmed = select(PresignedUpload.blob_key).where(expired, PresignedUpload.confirmed_at.is_(None))
-        blob_keys = list(self.session.scalars(unconfirmed))
+        blob_keys = list(self.session.scalars(select(PresignedUpload.blob_key).where(expired)))
         self.session.execute(
             delete(PresignedUpload).where(expired).execution_options(synchronize_session=False)
         )
