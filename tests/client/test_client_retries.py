@@ -42,8 +42,12 @@ def test_a_429_is_honoured_with_its_retry_after(
 ) -> None:
     job = client.jobs.wait(client.jobs.create(invoice_pdf, "invoice").id, timeout=120)
     retries.clear()
-    assert client.jobs.get(job.id).status == "completed"
-    assert client.jobs.get(job.id).status == "completed"  # too soon: 429, waited Retry-After, read again
+    # Reads too soon get a 429, wait its Retry-After and read again. The limit counts in fixed windows, so
+    # two reads straddling a window's end are both allowed: read until one was refused (a few at most).
+    for _ in range(5):
+        assert client.jobs.get(job.id).status == "completed"
+        if any("HTTP 429" in message for message in retry_reasons(retries)):
+            break
     assert any("HTTP 429" in message for message in retry_reasons(retries))
 
 
@@ -52,9 +56,9 @@ def test_without_retries_a_429_raises_rate_limited_with_retry_after(
 ) -> None:
     with Client(server.url, api_key, retry=NO_RETRY) as client:
         job = client.jobs.create(invoice_pdf, "invoice")
-        client.jobs.get(job.id)
         with pytest.raises(errors.RateLimited) as raised:
-            client.jobs.get(job.id)
+            for _ in range(5):  # fixed windows: two reads straddling a window's end are both allowed
+                client.jobs.get(job.id)
     assert raised.value.code == "RATE_LIMITED" and raised.value.status == 429
     assert raised.value.retry_after is not None and raised.value.retry_after >= 1
 
