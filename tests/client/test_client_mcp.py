@@ -45,7 +45,14 @@ def test_the_mcp_server_lists_its_tools_and_extracts_a_pdf(server: Server, api_k
         ],
     )
 
-    assert {"list_templates", "extract_file", "get_job", "get_review", "approve_review"} <= set(tools)
+    assert {
+        "list_templates",
+        "extract_file",
+        "get_job",
+        "list_review_queue",
+        "get_review",
+        "approve_review",
+    } <= set(tools)
     assert not templates.is_error
     assert {"invoice", "receipt"} <= {t["name"] for t in templates.structured_content["templates"]}
 
@@ -72,15 +79,22 @@ def test_the_mcp_server_reads_a_job_and_decides_a_review(
     assert held.structured_content["status"] == "review_required" and held.structured_content["flagged"]
     job_id = held.structured_content["jobId"]
 
-    _, (job, review, approved) = run_session(
+    _, (queue, job, review, approved, after) = run_session(
         server,
         api_key,
         [
+            ("list_review_queue", {}),
             ("get_job", {"job_id": job_id}),
             ("get_review", {"job_id": job_id}),
             ("approve_review", {"job_id": job_id, "corrections": {"purchase_order": "PO-4711"}}),
+            ("list_review_queue", {}),
         ],
     )
+    assert queue.structured_content["total"] == 1 and not queue.structured_content["hasMore"]
+    (waiting,) = queue.structured_content["jobs"]
+    assert (waiting["jobId"], waiting["status"]) == (job_id, "review_required")
+    assert waiting["filename"] == "invoice.pdf"
+    assert after.structured_content["total"] == 0 and after.structured_content["jobs"] == []
     assert job.structured_content["status"] == "review_required"
     assert {field["field"] for field in review.structured_content["fields"]} >= {"purchase_order"}
     assert approved.structured_content["documents"][0]["fields"]["purchase_order"]["value"] == "PO-4711"
