@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from extractd_client import errors
-from extractd_client.protocol import Call, Dropped, Reply, RetryPolicy, Sleep, send
+from extractd_client.protocol import Call, Dropped, Flow, Reply, RetryPolicy, Sleep, poll, send
+from extractd_client.types import Job
 
 KEYED = Call("POST", "/api/v1/extraction-jobs", headers={"Idempotency-Key": "k-1"}, replayable=True)
 PLAIN = Call("POST", "/api/v1/extraction-jobs/x/review")
@@ -66,3 +70,37 @@ def test_the_jobs_dialect_error_body_maps_too() -> None:
     with pytest.raises(errors.InvalidState) as raised:
         flow.send(Reply(409, {}, body))
     assert (raised.value.code, raised.value.status, raised.value.message) == ("INVALID_STATE", 409, "not now")
+
+
+def read_job() -> Flow[Job]:
+    reply = yield Call("GET", "/api/v1/extraction-jobs/j", replayable=True)
+    assert isinstance(reply, Reply)
+    return Job.from_json(reply.json_object()["job"])
+
+
+def status(name: str, retry_after_ms: int | None = None) -> Reply:
+    job = {"id": "j", "status": name} | ({"retryAfterMs": retry_after_ms} if retry_after_ms else {})
+    return Reply(200, {}, json.dumps({"success": True, "job": job}).encode())
+
+
+def test_polling_waits_what_each_status_answer_asks_until_the_job_is_final() -> None:
+    flow = poll(read_job, timeout=None, poll_interval=0.05)
+    assert isinstance(next(flow), Call)
+    assert flow.send(status("processing", retry_after_ms=1500)) == Sleep(1.5)  # retryAfterMs, not 0.05
+    assert isinstance(flow.send(None), Call)
+    assert flow.send(status("queued")) == Sleep(0.05)  # no hint: the client's own interval
+    flow.send(None)
+    with pytest.raises(StopIteration) as done:
+        flow.send(status("review_required"))
+    assert done.value.value.status == "review_required"
+
+
+def test_polling_never_sleeps_past_its_timeout_and_then_gives_up() -> None:
+    flow = poll(read_job, timeout=0.2, poll_interval=1.0)
+    next(flow)
+    pause = flow.send(status("processing", retry_after_ms=60_000))
+    assert isinstance(pause, Sleep) and pause.seconds <= 0.2
+    time.sleep(pause.seconds)
+    flow.send(None)
+    with pytest.raises(errors.WaitTimeout):
+        flow.send(status("processing", retry_after_ms=60_000))
