@@ -34,14 +34,18 @@ def run_session(
     return asyncio.run(session())
 
 
-def test_the_mcp_server_lists_its_tools_and_extracts_a_pdf(server: Server, api_key: str) -> None:
-    tools, (templates, extracted, bad) = run_session(
+def test_the_mcp_server_lists_its_tools_and_extracts_a_pdf(
+    server: Server, api_key: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.pdf"
+    tools, (templates, extracted, bad, absent) = run_session(
         server,
         api_key,
         [
             ("list_templates", {}),
             ("extract_file", {"path": str(EXAMPLE_INVOICE), "template": "invoice", "review_threshold": 0.9}),
             ("extract_file", {"path": str(EXAMPLE_INVOICE), "template": "no-such-template"}),
+            ("extract_file", {"path": str(missing), "template": "invoice"}),
         ],
     )
 
@@ -66,6 +70,8 @@ def test_the_mcp_server_lists_its_tools_and_extracts_a_pdf(server: Server, api_k
     assert extracted.structured_content["jobId"]
 
     assert bad.is_error and "TEMPLATE_NOT_FOUND" in bad.content[0].text
+    # The assistant reads what went wrong: the server's code, or the local file that is not there.
+    assert absent.is_error and str(missing) in absent.content[0].text
 
 
 def test_the_mcp_server_reads_a_job_and_decides_a_review(

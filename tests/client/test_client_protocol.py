@@ -72,6 +72,18 @@ def test_the_jobs_dialect_error_body_maps_too() -> None:
     assert (raised.value.code, raised.value.status, raised.value.message) == ("INVALID_STATE", 409, "not now")
 
 
+def test_a_create_whose_key_is_still_in_progress_is_sent_again_later() -> None:
+    in_progress = b'{"success": false, "error": {"code": "IDEMPOTENCY_IN_PROGRESS", "message": "busy"}}'
+    flow = send(KEYED, POLICY)
+    next(flow)
+    assert isinstance(flow.send(Reply(409, {}, in_progress)), Sleep)  # the first request may still finish
+    assert flow.send(None) is KEYED
+    flow = send(PLAIN, POLICY)
+    next(flow)
+    with pytest.raises(errors.IdempotencyInProgress):
+        flow.send(Reply(409, {}, in_progress))  # without a key of its own: not this client's retry to make
+
+
 def read_job() -> Flow[Job]:
     reply = yield Call("GET", "/api/v1/extraction-jobs/j", replayable=True)
     assert isinstance(reply, Reply)
