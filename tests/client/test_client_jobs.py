@@ -4,6 +4,7 @@ no worker: its jobs stay queued, so cancelling one is never a race with a worker
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
@@ -51,6 +52,17 @@ def test_list_filters_by_status_and_template_and_pages(client: Client) -> None:
 
     with pytest.raises(errors.ValidationError, match="FINISHED"):
         client.jobs.list(status="finished")  # the server names what it does not know
+
+
+def test_a_file_is_named_by_its_path_or_its_file_object(client: Client, tmp_path: Path) -> None:
+    path = tmp_path / "scan-0042.pdf"
+    path.write_bytes(pdf(42))
+    with path.open("rb") as opened:
+        client.jobs.create(opened, "invoice")
+    client.jobs.create(str(path), "invoice", filename="renamed.pdf")
+    client.jobs.create(pdf(43), "invoice")  # bare bytes, no name given
+    names = {job.filename for job in client.jobs.list().jobs}
+    assert names == {"scan-0042.pdf", "renamed.pdf", "document"}
 
 
 def test_list_a_batch_runs_jobs(server: Server, api_key: str, client: Client) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import time
 
 import pytest
 from extractd_client import errors
-from extractd_client.protocol import Call, Dropped, Flow, Reply, RetryPolicy, Sleep, poll, send
+from extractd_client.operations import JobOptions, Operations
+from extractd_client.protocol import Call, Dropped, Flow, Reply, RetryPolicy, Sleep, poll, send, send_json
+from extractd_client.settings import Connection
 from extractd_client.types import Job
 
 KEYED = Call("POST", "/api/v1/extraction-jobs", headers={"Idempotency-Key": "k-1"}, replayable=True)
@@ -116,3 +119,40 @@ def test_polling_never_sleeps_past_its_timeout_and_then_gives_up() -> None:
     flow.send(None)
     with pytest.raises(errors.WaitTimeout):
         flow.send(status("processing", retry_after_ms=60_000))
+
+
+def test_retry_after_as_an_http_date_is_honoured_too() -> None:
+    flow = send(KEYED, POLICY)
+    next(flow)
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    pause = flow.send(Reply(503, {"retry-after": when}, b"{}"))
+    assert isinstance(pause, Sleep) and 28 <= pause.seconds <= 33  # whole seconds, a little jitter
+
+
+def test_an_answer_that_is_not_the_contract_raises_unexpected_response() -> None:
+    flow = send_json(PLAIN, POLICY)
+    next(flow)
+    with pytest.raises(errors.UnexpectedResponse):
+        flow.send(Reply(200, {}, b"<html>a proxy's page</html>"))
+    flow = send_json(PLAIN, POLICY)
+    next(flow)
+    with pytest.raises(errors.ServerError) as raised:  # an error page of a proxy: still typed by status
+        flow.send(Reply(502, {}, b"<html>Bad Gateway</html>"))
+    assert raised.value.status == 502 and "Bad Gateway" in raised.value.message
+
+
+def test_a_create_without_a_template_or_filter_is_refused_before_sending() -> None:
+    flow = Operations(POLICY).create_job(b"%PDF-1.4", JobOptions())
+    with pytest.raises(errors.ValidationError, match="template"):
+        next(flow)
+
+
+def test_url_and_key_come_from_arguments_then_the_environment() -> None:
+    env = {"EXTRACTD_URL": "http://extractd.internal:8000/", "EXTRACTD_API_KEY": "exd_env"}
+    from_env = Connection.resolve(None, None, 5.0, env)
+    assert (from_env.base_url, from_env.api_key) == ("http://extractd.internal:8000", "exd_env")
+    assert from_env.headers()["Authorization"] == "api-key exd_env"
+    given = Connection.resolve("http://other:1", "exd_arg", 5.0, env)
+    assert (given.base_url, given.api_key) == ("http://other:1", "exd_arg")
+    bare = Connection.resolve(None, None, 5.0, {})
+    assert bare.base_url == "http://127.0.0.1:8000" and "Authorization" not in bare.headers()
