@@ -1,6 +1,7 @@
 """The Python client against a real `extractd serve` on 127.0.0.1 (one per test module, with a worker).
 
-A module may set ``SERVER_ENV`` (EXTRACTD_* settings without the prefix) for its server. Every test gets a
+A module may set ``SERVER_ENV`` (EXTRACTD_* settings without the prefix) for its server, and
+``SERVER_WORKERS`` (default 1; 0: an API node alone, whose jobs stay queued). Every test gets a
 fresh environment with its own key, so tests never see each other's jobs, templates or webhooks.
 """
 
@@ -63,7 +64,8 @@ class Server:
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     base = tmp_path_factory.mktemp("client-server")
     env = {"webhook_allow_private": "true", **getattr(request.module, "SERVER_ENV", {})}
-    process = start_serve(base / "data", base / "logs", workers=1, env=env)
+    workers = getattr(request.module, "SERVER_WORKERS", 1)
+    process = start_serve(base / "data", base / "logs", workers=workers, env=env)
     yield Server(process, base / "data")
     process.stop()
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from proxy import DroppingProxy
 from tests.conftest import INVOICE_LINES, text_pdf
 
 from conftest import Server
@@ -69,6 +70,45 @@ def test_submit_writes_one_line_per_file(server: Server, api_key: str, tmp_path:
     assert records["broken.pdf"]["status"] == "failed"
     assert records["broken.pdf"]["error"]["code"] == "CORRUPT_FILE"  # type: ignore[index]
     assert "4/4" in done.stderr  # the progress, one line per file when stderr is not a terminal
+
+
+def test_submit_keeps_at_most_concurrency_files_in_flight(
+    server: Server, api_key: str, tmp_path: Path
+) -> None:
+    files = make_invoices(tmp_path / "in", 5)
+    proxy = DroppingProxy(server.url, drop=0).start()  # forwards every request, in the order they come
+    try:
+        done = subprocess.run(
+            [
+                *COMMAND,
+                "--url",
+                proxy.url,
+                "submit",
+                *map(str, files),
+                "--template",
+                "invoice",
+                "--concurrency",
+                "2",
+            ],
+            env=command_env(server, api_key),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        proxy.stop()
+    assert done.returncode == 0, done.stderr
+
+    # A file is in flight from its create to its result read; the next one starts only after one ends.
+    in_flight, most = 0, 0
+    for line, _ in proxy.seen:
+        if line == "POST /api/v1/extraction-jobs":
+            in_flight += 1
+        elif line.endswith("/result"):
+            in_flight -= 1
+        most = max(most, in_flight)
+    assert in_flight == 0 and sum(line.endswith("/result") for line, _ in proxy.seen) == 5
+    assert most <= 2
 
 
 @pytest.mark.slow

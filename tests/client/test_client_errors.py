@@ -113,6 +113,7 @@ CASES: dict[str, tuple[type[ExtractdError], Callable[..., Any]]] = {
         lambda c, pdf: c.jobs.result(finished(c, pdf, document_review=99)),
     ),
     "JOB_FAILED": (errors.JobFailed, result_of_failed_job),
+    "INVALID_STATE": (errors.InvalidState, lambda c, pdf: c.jobs.cancel(finished(c, pdf))),
     "NOT_AWAITING_REVIEW": (errors.NotAwaitingReview, lambda c, pdf: c.reviews.approve(finished(c, pdf))),
     "INVALID_CORRECTION": (
         errors.InvalidCorrection,

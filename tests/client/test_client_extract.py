@@ -1,4 +1,4 @@
-"""extract(), jobs, templates, filters and review through the client, against a real server."""
+"""extract(), jobs, templates, filters, review and its queue through the client, against a real server."""
 
 from __future__ import annotations
 
@@ -91,6 +91,12 @@ def test_review_queue_approve_and_reject(client: Client, invoice_pdf: bytes) -> 
     held = [client.jobs.create(invoice_pdf, "invoice", document_review=99) for _ in range(2)]
     for job in held:
         assert client.jobs.wait(job.id, timeout=120).status == "review_required"
+    done = client.jobs.create(invoice_pdf, "invoice")
+    assert client.jobs.wait(done.id, timeout=120).status == "completed"
+    queue = client.reviews.queue()
+    assert queue.total == 2 and {job.id for job in queue.jobs} == {job.id for job in held}
+    assert all(job.status == "review_required" for job in queue.jobs)
+    assert client.reviews.queue(limit=1, page=2).jobs[0].id in {job.id for job in held}
 
     review = client.reviews.get(held[0].id)
     assert review.job.status == "review_required" and review.threshold == 99 and review.fields
@@ -105,6 +111,7 @@ def test_review_queue_approve_and_reject(client: Client, invoice_pdf: bytes) -> 
     rejected = client.reviews.reject(held[1].id, "not ours")
     assert rejected.status == "failed" and rejected.error is not None
     assert rejected.error.code == "REVIEW_REJECTED"
+    assert client.reviews.queue().total == 0  # decided: out of the queue
 
 
 def test_wait_gives_up_at_its_timeout(client: Client) -> None:

@@ -34,18 +34,29 @@ def run_session(
     return asyncio.run(session())
 
 
-def test_the_mcp_server_lists_its_tools_and_extracts_a_pdf(server: Server, api_key: str) -> None:
-    tools, (templates, extracted, bad) = run_session(
+def test_the_mcp_server_lists_its_tools_and_extracts_a_pdf(
+    server: Server, api_key: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.pdf"
+    tools, (templates, extracted, bad, absent) = run_session(
         server,
         api_key,
         [
             ("list_templates", {}),
             ("extract_file", {"path": str(EXAMPLE_INVOICE), "template": "invoice", "review_threshold": 0.9}),
             ("extract_file", {"path": str(EXAMPLE_INVOICE), "template": "no-such-template"}),
+            ("extract_file", {"path": str(missing), "template": "invoice"}),
         ],
     )
 
-    assert {"list_templates", "extract_file", "get_job", "get_review", "approve_review"} <= set(tools)
+    assert {
+        "list_templates",
+        "extract_file",
+        "get_job",
+        "list_review_queue",
+        "get_review",
+        "approve_review",
+    } <= set(tools)
     assert not templates.is_error
     assert {"invoice", "receipt"} <= {t["name"] for t in templates.structured_content["templates"]}
 
@@ -59,6 +70,8 @@ def test_the_mcp_server_lists_its_tools_and_extracts_a_pdf(server: Server, api_k
     assert extracted.structured_content["jobId"]
 
     assert bad.is_error and "TEMPLATE_NOT_FOUND" in bad.content[0].text
+    # The assistant reads what went wrong: the server's code, or the local file that is not there.
+    assert absent.is_error and str(missing) in absent.content[0].text
 
 
 def test_the_mcp_server_reads_a_job_and_decides_a_review(
@@ -72,15 +85,22 @@ def test_the_mcp_server_reads_a_job_and_decides_a_review(
     assert held.structured_content["status"] == "review_required" and held.structured_content["flagged"]
     job_id = held.structured_content["jobId"]
 
-    _, (job, review, approved) = run_session(
+    _, (queue, job, review, approved, after) = run_session(
         server,
         api_key,
         [
+            ("list_review_queue", {}),
             ("get_job", {"job_id": job_id}),
             ("get_review", {"job_id": job_id}),
             ("approve_review", {"job_id": job_id, "corrections": {"purchase_order": "PO-4711"}}),
+            ("list_review_queue", {}),
         ],
     )
+    assert queue.structured_content["total"] == 1 and not queue.structured_content["hasMore"]
+    (waiting,) = queue.structured_content["jobs"]
+    assert (waiting["jobId"], waiting["status"]) == (job_id, "review_required")
+    assert waiting["filename"] == "invoice.pdf"
+    assert after.structured_content["total"] == 0 and after.structured_content["jobs"] == []
     assert job.structured_content["status"] == "review_required"
     assert {field["field"] for field in review.structured_content["fields"]} >= {"purchase_order"}
     assert approved.structured_content["documents"][0]["fields"]["purchase_order"]["value"] == "PO-4711"

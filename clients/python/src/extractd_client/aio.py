@@ -16,13 +16,16 @@ from extractd_client.operations import (
     WEBHOOKS,
     FileInput,
     JobFields,
+    JobFilters,
     JobOptions,
+    JobQuery,
     Kind,
     Operations,
+    PageFields,
 )
 from extractd_client.protocol import Flow, Outcome, RetryPolicy, Sleep
 from extractd_client.settings import Connection, build_request, dropped, outcome_of
-from extractd_client.types import ExtractionResult, Filter, Job, Review, Template, Webhook
+from extractd_client.types import ExtractionResult, Filter, Job, JobPage, Review, Template, Webhook
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -137,6 +140,19 @@ class Jobs(_Part):
     async def wait(self, job_id: str, timeout: float | None = 600.0) -> Job:
         return await self.run(self._ops.wait(job_id, timeout))
 
+    async def list(self, **query: Unpack[JobFilters]) -> JobPage:
+        """A page of the jobs, newest first: ``status`` (one or several), ``template``, ``parent_run_id``,
+        ``page`` (from 1), ``limit`` (at most 100)."""
+        return await self.run(self._ops.list_jobs(JobQuery(**query)))
+
+    async def cancel(self, job_id: str) -> Job:
+        """A pending or queued job ends ``cancelled``; any other raises ``InvalidState``."""
+        return await self.run(self._ops.control_job(job_id, "cancel"))
+
+    async def restart(self, job_id: str) -> Job:
+        """A completed, failed or cancelled job runs again (same id, a new attempt)."""
+        return await self.run(self._ops.control_job(job_id, "restart"))
+
 
 class Definitions(_Part, Generic[D]):
     """Templates and filters: JSON definitions kept under a name (built-in templates are read-only)."""
@@ -193,6 +209,10 @@ class Webhooks(_Part):
 
 
 class Reviews(_Part):
+    async def queue(self, **query: Unpack[PageFields]) -> JobPage:
+        """The jobs awaiting review, newest first (``template``, ``page``, ``limit``)."""
+        return await self.run(self._ops.review_queue(query))
+
     async def get(self, job_id: str) -> Review:
         return await self.run(self._ops.review(job_id))
 

@@ -1,8 +1,9 @@
 """``extractd-client mcp``: an MCP server (stdio) that lets an assistant use a running extractd.
 
 Tools: list the templates, extract a local file with a template (typed fields, their confidences, the
-fields that need a person's look), read a job or its result, read a review, approve (with
-corrections) or reject it. The server and key come from ``EXTRACTD_URL`` and ``EXTRACTD_API_KEY``.
+fields that need a person's look), read a job or its result, list the jobs awaiting review, read a
+review, approve (with corrections) or reject it. The server and key come from ``EXTRACTD_URL`` and
+``EXTRACTD_API_KEY``.
 Needs the optional dependency: ``pip install 'extractd-client[mcp]'``.
 """
 
@@ -53,6 +54,8 @@ def result_view(result: ExtractionResult, threshold: float) -> dict[str, Any]:
 
 def job_view(job: Job) -> dict[str, Any]:
     view: dict[str, Any] = {"jobId": job.id, "status": job.status, "createdAt": job.created_at}
+    if job.filename is not None:
+        view["filename"] = job.filename
     if job.error:
         view["error"] = {"code": job.error.code, "message": job.error.message}
     if job.flagged_field_count is not None:
@@ -130,6 +133,19 @@ def build_server(client: AsyncClient) -> MCPServer:
     async def get_result(job_id: str, review_threshold: float = 0.8) -> dict[str, Any]:
         """The fields of a completed job, with confidences and the fields that need review."""
         return result_view(await client.jobs.result(job_id), review_threshold)
+
+    @server.tool()
+    @reported
+    async def list_review_queue(page: int = 1, limit: int = 20) -> dict[str, Any]:
+        """The jobs awaiting a person's review, newest first: id, file name, when created. `total` counts
+        them all; ask for the next `page` while `hasMore`. get_review shows a job's flagged fields."""
+        queue = await client.reviews.queue(page=page, limit=limit)
+        return {
+            "total": queue.total,
+            "page": queue.page,
+            "hasMore": queue.has_more,
+            "jobs": [job_view(job) for job in queue.jobs],
+        }
 
     @server.tool()
     @reported

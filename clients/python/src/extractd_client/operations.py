@@ -1,6 +1,7 @@
 """Every operation of the client as a flow (see ``protocol``): which request, how its answer reads.
 
-Everything goes through the v1 API (``/api/v1/…``).
+Everything goes through the v1 API (``/api/v1/…``) but what only the Jobs dialect offers: listing jobs
+(and so the review queue), cancelling and restarting them (``/api/jobs``; the key works on both).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from urllib.parse import quote
 
 from extractd_client import errors
 from extractd_client.protocol import Call, Flow, RetryPolicy, poll, send, send_json
-from extractd_client.types import ExtractionResult, Filter, Job, Review, Template, Webhook
+from extractd_client.types import ExtractionResult, Filter, Job, JobPage, Review, Template, Webhook
 
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 D = TypeVar("D")
 
 V1 = "/api/v1"
 JOBS = f"{V1}/extraction-jobs"
+JOBS_DIALECT = "/api/jobs"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,51 @@ class JobFields(TypedDict, total=False):
     password: str | None
     delivery_mode: str | None
     schema_chunking: str | None
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    """A page of the environment's jobs, newest first, narrowed by the filters that are set.
+
+    ``status``: one status or several, in either dialect's spelling (``review_required``,
+    ``REVIEW_REQUIRED``); ``template``: a template's name or id; ``parent_run_id``: a batch run's jobs.
+    """
+
+    status: str | Iterable[str] | None = None
+    template: str | None = None
+    parent_run_id: str | None = None
+    page: int = 1
+    limit: int = 10
+
+    def params(self) -> dict[str, str | int]:
+        params: dict[str, str | int] = {"page": self.page, "limit": self.limit}
+        statuses = [self.status] if isinstance(self.status, str) else list(self.status or ())
+        if statuses:
+            # The Jobs dialect spells statuses in capitals; the client shows them lowercased.
+            params["status"] = ",".join(status.strip().upper() for status in statuses)
+        if self.template is not None:
+            params["schemaId"] = self.template
+        if self.parent_run_id is not None:
+            params["parentRunId"] = self.parent_run_id
+        return params
+
+
+class PageFields(TypedDict, total=False):
+    """A job list's filters but the status, for typed ``**query`` (``Unpack[PageFields]``)."""
+
+    template: str | None
+    parent_run_id: str | None
+    page: int
+    limit: int
+
+
+class JobFilters(PageFields, total=False):
+    """Every ``JobQuery`` field, for typed ``**query`` (``Unpack[JobFilters]``)."""
+
+    status: str | Iterable[str] | None
+
+
+REVIEW_REQUIRED = "review_required"
 
 
 def new_idempotency_key() -> str:
@@ -190,6 +237,16 @@ class Operations:
         body = yield from send_json(call, self.policy)
         return ExtractionResult.from_json(body["data"])
 
+    def list_jobs(self, query: JobQuery) -> Flow[JobPage]:
+        call = Call("GET", JOBS_DIALECT, params=query.params(), replayable=True)
+        return JobPage.from_json((yield from send_json(call, self.policy)))
+
+    def control_job(self, job_id: str, action: str) -> Flow[Job]:
+        """``cancel`` or ``restart``: the job as it is afterwards. Not resent once it may have arrived (a
+        second one would answer 409 INVALID_STATE for a change that was made)."""
+        call = Call("POST", f"{JOBS_DIALECT}/{_segment(job_id)}/{action}")
+        return Job.from_json((yield from send_json(call, self.policy)))
+
     # --- templates, filters, webhooks: named resources with one JSON shape each ------------------
     def _resource(
         self, kind: Kind[Any], method: str, key: str | None = None, body: Any = None
@@ -230,6 +287,10 @@ class Operations:
         return list(body["deliveries"])
 
     # --- review ------------------------------------------------------------------------------------
+    def review_queue(self, query: PageFields) -> Flow[JobPage]:
+        """The jobs awaiting a person's review, newest first."""
+        return self.list_jobs(JobQuery(status=REVIEW_REQUIRED, **query))
+
     def review(self, job_id: str) -> Flow[Review]:
         body = yield from send_json(
             Call("GET", f"{JOBS}/{_segment(job_id)}/review", replayable=True), self.policy
@@ -262,8 +323,11 @@ __all__ = [
     "WEBHOOKS",
     "FileInput",
     "JobFields",
+    "JobFilters",
     "JobOptions",
+    "JobQuery",
     "Kind",
     "Operations",
+    "PageFields",
     "send",
 ]

@@ -22,7 +22,13 @@ class JobError:
 
 @dataclass(frozen=True)
 class Job:
-    """A job in either dialect, its status lowercased (v1 ``queued``, the Jobs dialect ``QUEUED``)."""
+    """A job in either dialect, its status lowercased (v1 ``queued``, the Jobs dialect ``QUEUED``).
+
+    The v1 reads (``jobs.get``, ``jobs.wait``) show a held-back ``pending`` job as ``queued`` and a
+    ``cancelled`` one as ``failed`` with error code ``CANCELLED``; the Jobs dialect reads (``jobs.list``,
+    ``jobs.cancel``, ``jobs.restart``, ``reviews.queue``) show both as themselves, and add ``filename``,
+    ``template_id`` and ``attempt``.
+    """
 
     id: str
     status: str
@@ -35,6 +41,9 @@ class Job:
     review_threshold: int | None = None
     flagged_field_count: int | None = None
     result_available: bool | None = None
+    filename: str | None = None
+    template_id: str | None = None
+    attempt: int | None = None
     raw: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
@@ -59,7 +68,33 @@ class Job:
             review_threshold=body.get("reviewThreshold"),
             flagged_field_count=body.get("reviewFlaggedFieldCount"),
             result_available=body.get("resultAvailable"),
+            filename=body.get("filename"),
+            template_id=body.get("schemaId"),
+            attempt=body.get("attempt"),
             raw=body,
+        )
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """One page of a job list, newest first: ``total`` jobs match, ``page`` counts from 1."""
+
+    jobs: list[Job]
+    total: int
+    page: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.page * self.limit < self.total
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> JobPage:
+        return cls(
+            jobs=[Job.from_json(item) for item in body.get("data") or [] if isinstance(item, dict)],
+            total=int(body.get("total") or 0),
+            page=int(body.get("page") or 1),
+            limit=int(body.get("limit") or 0),
         )
 
 
@@ -146,6 +181,7 @@ class Template:
     fields: list[dict[str, Any]]
     version: int | None = None
     builtin: bool = False
+    id: str | None = None  # a Jobs-dialect job's ``template_id``
     raw: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     @classmethod
@@ -156,6 +192,7 @@ class Template:
             fields=list(body.get("fields") or []),
             version=body.get("version"),
             builtin=bool(body.get("builtin", False)),
+            id=body.get("id"),
             raw=body,
         )
 
